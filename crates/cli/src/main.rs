@@ -1,1 +1,260 @@
-fn main() {}
+//! The `cutover` command line. The only place that reads files, writes
+//! output and chooses exit codes: 0 ok, 1 findings, 2 usage or input error.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use cutover_diagnostics::{codes, render, Diagnostic, Severity, Span};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit codes, stable for CI.
+const EXIT_OK: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+/// Cutover compiles data-migration specs (.cutover) into checked SQL,
+/// Python and a runbook.
+#[derive(Parser)]
+#[command(name = "cutover", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 ok, 1 findings (errors in a spec), 2 usage or input errors.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and check specs; print every diagnostic.
+    #[command(
+        after_help = "Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 a file could not be read."
+    )]
+    Check {
+        /// Spec files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Colour in human output.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+    /// Print the long explanation of a diagnostic code.
+    #[command(after_help = "Exit codes: 0 explained, 2 unknown code.")]
+    Explain {
+        /// A code such as E0101; omit it with --list.
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its summary.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Print an intermediate form of a spec: the AST or the typed IR.
+    #[command(
+        after_help = "Exit codes: 0 printed, 1 the spec has errors, 2 the file could not be read."
+    )]
+    Debug {
+        /// Which form.
+        #[arg(value_enum)]
+        form: Form,
+        /// The spec.
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Form {
+    Ast,
+    Ir,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check {
+            files,
+            format,
+            color,
+        } => check(&files, format, color),
+        Command::Explain { code, list } => explain(code.as_deref(), list),
+        Command::Debug { form, file } => debug(form, &file),
+    };
+    ExitCode::from(code)
+}
+
+/// A spec read from disk. Bytes that are not UTF-8 become an E0001
+/// diagnostic, shown against a lossy copy of the text.
+struct Spec {
+    path: String,
+    text: String,
+    utf8_error: Option<Diagnostic>,
+}
+
+fn read_spec(path: &Path) -> Result<Spec, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let display = path.display().to_string();
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Spec {
+            path: display,
+            text,
+            utf8_error: None,
+        }),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to() as u32;
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let d = Diagnostic::new(
+                codes::INVALID_UTF8,
+                format!("the spec is not valid UTF-8 (first bad byte at offset {at})"),
+            )
+            .primary(Span::new(at, at + 1), "not UTF-8")
+            .help("save the file as UTF-8; specs are text in UTF-8");
+            Ok(Spec {
+                path: display,
+                text,
+                utf8_error: Some(d),
+            })
+        }
+    }
+}
+
+fn fatal(message: &str, help: &str) -> u8 {
+    let report = miette::miette!(help = help.to_owned(), "{message}");
+    eprintln!("{report:?}");
+    EXIT_USAGE
+}
+
+fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
+    let color = match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut json = Vec::new();
+    let (mut errors, mut warnings, mut unreadable) = (0usize, 0usize, false);
+    for file in files {
+        let spec = match read_spec(file) {
+            Ok(s) => s,
+            Err(message) => {
+                fatal(&message, "check the path and the file's permissions");
+                unreadable = true;
+                continue;
+            }
+        };
+        let diagnostics = match spec.utf8_error {
+            Some(d) => vec![d],
+            None => cutover_check::compile(&spec.text).diagnostics,
+        };
+        errors += diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        warnings += diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count();
+        match format {
+            Format::Human => eprint!(
+                "{}",
+                render::human(&spec.path, &spec.text, &diagnostics, color)
+            ),
+            Format::Json => json.extend(render::json_values(&spec.path, &spec.text, &diagnostics)),
+        }
+    }
+    match format {
+        Format::Human => {
+            let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "cutover check: {}, {} in {}",
+                plural(errors, "error"),
+                plural(warnings, "warning"),
+                plural(files.len(), "file")
+            );
+        }
+        Format::Json => {
+            let out = serde_json::json!({
+                "diagnostics": json,
+                "summary": { "errors": errors, "warnings": warnings, "files": files.len() },
+            });
+            let mut stdout = std::io::stdout().lock();
+            // A closed stdout (`| head`) is not worth a panic.
+            let _ = writeln!(
+                stdout,
+                "{}",
+                serde_json::to_string_pretty(&out).unwrap_or_default()
+            );
+        }
+    }
+    if unreadable {
+        EXIT_USAGE
+    } else if errors > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn explain(code: Option<&str>, list: bool) -> u8 {
+    if list {
+        for info in cutover_diagnostics::REGISTRY {
+            println!("{}  {}", info.code, info.summary);
+        }
+        return EXIT_OK;
+    }
+    let code = code.unwrap_or_default();
+    match cutover_diagnostics::lookup(code) {
+        Some(info) => {
+            print!("{}", info.explanation);
+            EXIT_OK
+        }
+        None => {
+            let codes: Vec<&str> = cutover_diagnostics::REGISTRY
+                .iter()
+                .map(|c| c.code)
+                .collect();
+            let help = match cutover_diagnostics::did_you_mean(&code.to_ascii_uppercase(), codes) {
+                Some(s) => format!("did you mean {s}? `cutover explain --list` shows every code"),
+                None => "`cutover explain --list` shows every code".to_owned(),
+            };
+            fatal(&format!("unknown diagnostic code `{code}`"), &help)
+        }
+    }
+}
+
+fn debug(form: Form, file: &Path) -> u8 {
+    let spec = match read_spec(file) {
+        Ok(s) => s,
+        Err(message) => return fatal(&message, "check the path and the file's permissions"),
+    };
+    if let Some(d) = spec.utf8_error {
+        eprint!("{}", render::human(&spec.path, &spec.text, &[d], false));
+        return EXIT_FINDINGS;
+    }
+    let compiled = cutover_check::compile(&spec.text);
+    match (form, &compiled.ast, &compiled.ir) {
+        (Form::Ast, Some(ast), _) => println!("{ast:#?}"),
+        (Form::Ir, _, Some(ir)) => println!("{ir:#?}"),
+        _ => {}
+    }
+    if compiled.has_errors() {
+        eprint!(
+            "{}",
+            render::human(&spec.path, &spec.text, &compiled.diagnostics, false)
+        );
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

@@ -309,10 +309,11 @@ pub enum OnFailure {
     Default { expr: Expr, span: Span },
 }
 
-/// `drop a, b because "reason"`
+/// `drop a, o.b because "reason"`
 #[derive(Clone, Debug, PartialEq)]
 pub struct DropColumns {
-    pub columns: Vec<Ident>,
+    /// `[column]` or `[table or alias, column]`.
+    pub columns: Vec<Vec<Ident>>,
     pub reason: Str,
     pub span: Span,
 }

@@ -596,7 +596,7 @@ fn column(mut c: Children<'_>, s: Span) -> Result<Column> {
                     ColumnConstraint::Check(expr(Children::of(k).expect(Rule::expr)?)?)
                 }
                 Rule::default_value => {
-                    ColumnConstraint::Default(expr(Children::of(k).expect(Rule::expr)?)?)
+                    ColumnConstraint::Default(bound(Children::of(k).expect(Rule::bound)?)?.0)
                 }
                 _ => return Err(unexpected(&k)),
             })
@@ -614,10 +614,13 @@ fn type_expr(p: Pair<'_, Rule>) -> Result<TypeExpr> {
     let s = span(&p);
     let mut c = Children::of(p);
     let name = next_ident(&mut c)?;
-    let params = c
-        .rest()
-        .map(|n| Ok((u32_of(&n, "a type parameter")?, span(&n))))
-        .collect::<Result<_>>()?;
+    let params = match c.optional(Rule::type_params) {
+        Some(p) => Children::of(p)
+            .rest()
+            .map(|n| Ok((u32_of(&n, "a type parameter")?, span(&n))))
+            .collect::<Result<_>>()?,
+        None => Vec::new(),
+    };
     Ok(TypeExpr {
         name,
         params,
@@ -777,8 +780,17 @@ fn map_item(p: Pair<'_, Rule>) -> Result<MapItem> {
         Rule::assignment => MapItem::Assign(assignment(p)?),
         Rule::drop_columns => {
             let mut c = Children::of(p);
+            let mut columns = Vec::new();
+            while let Some(d) = c.optional(Rule::dropped_column) {
+                columns.push(
+                    Children::of(d)
+                        .rest()
+                        .map(ident)
+                        .collect::<Result<Vec<_>>>()?,
+                );
+            }
             MapItem::Drop(DropColumns {
-                columns: ident_list(c.expect(Rule::ident_list)?)?,
+                columns,
                 reason: string(c.expect(Rule::string)?)?,
                 span: s,
             })
@@ -1147,6 +1159,7 @@ fn compare_op(p: &Pair<'_, Rule>) -> CompareOp {
         "==" => CompareOp::Eq,
         "!=" => CompareOp::Ne,
         "<=" => CompareOp::Le,
+        "<>" => CompareOp::Ne,
         ">=" => CompareOp::Ge,
         "<" => CompareOp::Lt,
         _ => CompareOp::Gt,

@@ -152,9 +152,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         not_null => "`not null`",
         null_ok | null_lit => "`null`",
         references => "`references table(column)`",
-        default_value => "`default`",
+        default_value => "`default` and a constant",
         pii => "`pii`",
         type_expr | fn_type => "a type",
+        type_params => "type parameters such as `(200)`",
         nullable_mark => "`?`",
         lookup_pair => "a lookup entry such as `\"A\" => \"Active\"`",
         lookup_else => "`else => …`",
@@ -173,6 +174,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         reject => "`reject \"reason\"`",
         allow_pii => "`allow pii \"reason\"`",
         drop_columns => "`drop … because \"…\"`",
+        dropped_column => "a column `name` or `alias.name`",
         map_ref => "a map (`system.table -> system.table` or its name)",
         given => "`given`",
         given_table => "a table or alias",
@@ -297,6 +299,7 @@ mod tests {
                         | "ident"
                         | "ident_char"
                         | "digits"
+                        | "inline_space"
                 )
             {
                 continue;
