@@ -8,7 +8,7 @@
 mod registry;
 pub mod render;
 
-pub use registry::{codes, lookup, CodeInfo, REGISTRY};
+pub use registry::{codes, lookup, markdown_catalogue, CodeInfo, REGISTRY};
 
 use serde::Serialize;
 

@@ -109,6 +109,54 @@ pub(crate) static UNREGISTERED: CodeInfo = CodeInfo {
     explanation: "This diagnostic code is not in the registry. Please report it.",
 };
 
+/// docs/diagnostics.md: every code with its summary and explanation, in
+/// registry order. A test keeps the committed file equal to this.
+pub fn markdown_catalogue() -> String {
+    let mut out = String::from(
+        "# Diagnostics\n\n\
+         Every diagnostic Cutover reports has a stable code. `cutover explain CODE` prints the\n\
+         explanation below; `cutover explain --list` prints the table. E00xx are input and syntax,\n\
+         E01xx names, E02xx expression types; W-codes are warnings.\n\n\
+         This file is generated from `crates/diagnostics/src/registry.rs` and\n\
+         `crates/diagnostics/explain/`; run `UPDATE_DOCS=1 cargo test -p cutover-diagnostics` after\n\
+         changing either.\n\n\
+         | code | severity | summary |\n|---|---|---|\n",
+    );
+    for info in REGISTRY {
+        let sev = match info.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        out.push_str(&format!("| [{0}](#{1}) | {sev} | {2} |\n", info.code, anchor(info), info.summary));
+    }
+    for info in REGISTRY {
+        // Explanations start with a level-1 heading; nest them under the page.
+        out.push('\n');
+        for line in info.explanation.lines() {
+            if line.starts_with('#') {
+                out.push('#');
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The GitHub anchor of a code's heading `## E0101: unknown system`.
+fn anchor(info: &CodeInfo) -> String {
+    let heading = format!("{}: {}", info.code, info.summary);
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | '0'..='9' | '-' | '_' => Some(c),
+            ' ' => Some('-'),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The registry entry for a code, case-insensitive (`e0101` works).
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
     REGISTRY.iter().find(|c| c.code.eq_ignore_ascii_case(code))
@@ -147,6 +195,20 @@ mod tests {
                 info.code
             );
         }
+    }
+
+    #[test]
+    fn docs_catalogue_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/diagnostics.md");
+        let generated = markdown_catalogue();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, &generated).expect("write docs/diagnostics.md");
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "docs/diagnostics.md is stale: run `UPDATE_DOCS=1 cargo test -p cutover-diagnostics`"
+        );
     }
 
     #[test]

@@ -1,0 +1,113 @@
+//! End-to-end tests of the `cutover` binary: help text, exit codes and
+//! output formats. Help and diagnostics are snapshotted so a change to what
+//! users see shows up in review.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cutover(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run cutover")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_of_every_command() {
+    for args in [&["--help"][..], &["check", "--help"], &["explain", "--help"], &["debug", "--help"]] {
+        let out = cutover(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        insta::assert_snapshot!(format!("help {}", args.join(" ")), text(&out.stdout));
+    }
+}
+
+#[test]
+fn no_arguments_is_a_usage_error() {
+    let out = cutover(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("Usage"));
+}
+
+#[test]
+fn shipped_examples_check_clean() {
+    let mut specs: Vec<String> = Vec::new();
+    for dir in std::fs::read_dir(root().join("examples")).expect("examples") {
+        let dir = dir.expect("entry").path();
+        for f in std::fs::read_dir(&dir).into_iter().flatten() {
+            let p = f.expect("entry").path();
+            if p.extension().is_some_and(|e| e == "cutover") {
+                specs.push(p.strip_prefix(root()).unwrap_or(&p).display().to_string());
+            }
+        }
+    }
+    specs.sort();
+    assert_eq!(specs.len(), 3, "{specs:?}");
+    let mut args = vec!["check"];
+    args.extend(specs.iter().map(String::as_str));
+    let out = cutover(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("0 errors"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn errors_exit_1_with_rendered_diagnostics() {
+    let out = cutover(&["check", "tests/check/invalid/E0103-unknown-column.cutover"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(text(&out.stderr));
+}
+
+#[test]
+fn json_format_is_machine_readable() {
+    let out = cutover(&["check", "--format", "json", "tests/check/invalid/E0101-unknown-system.cutover"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(v["summary"]["errors"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "E0101");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["labels"][0]["start"]["line"], 20);
+    assert_eq!(d["labels"][0]["start"]["column"], 5);
+    assert_eq!(d["help"], "did you mean `legacy`?");
+}
+
+#[test]
+fn unreadable_file_exits_2() {
+    let out = cutover(&["check", "no/such/spec.cutover"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read no/such/spec.cutover"));
+}
+
+#[test]
+fn explain_every_code_and_reject_unknown_ones() {
+    for info in cutover_diagnostics::REGISTRY {
+        let out = cutover(&["explain", &info.code.to_lowercase()]);
+        assert_eq!(out.status.code(), Some(0), "{}", info.code);
+        assert_eq!(text(&out.stdout), info.explanation);
+    }
+    let out = cutover(&["explain", "E0199"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown diagnostic code `E0199`"));
+    let list = cutover(&["explain", "--list"]);
+    assert_eq!(list.status.code(), Some(0));
+    assert_eq!(text(&list.stdout).lines().count(), cutover_diagnostics::REGISTRY.len());
+}
+
+#[test]
+fn debug_prints_ast_and_ir() {
+    let ast = cutover(&["debug", "ast", "tests/parse/valid/design-sketch.cutover"]);
+    assert_eq!(ast.status.code(), Some(0));
+    assert!(text(&ast.stdout).starts_with("Ast {"));
+    let ir = cutover(&["debug", "ir", "tests/parse/valid/design-sketch.cutover"]);
+    assert_eq!(ir.status.code(), Some(0));
+    assert!(text(&ir.stdout).contains("ml_models"));
+}
