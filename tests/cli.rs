@@ -24,7 +24,12 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn help_of_every_command() {
-    for args in [&["--help"][..], &["check", "--help"], &["explain", "--help"], &["debug", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["explain", "--help"],
+        &["debug", "--help"],
+    ] {
         let out = cutover(args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         insta::assert_snapshot!(format!("help {}", args.join(" ")), text(&out.stdout));
@@ -56,7 +61,11 @@ fn shipped_examples_check_clean() {
     args.extend(specs.iter().map(String::as_str));
     let out = cutover(&args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("0 errors"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("0 errors"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -68,7 +77,12 @@ fn errors_exit_1_with_rendered_diagnostics() {
 
 #[test]
 fn json_format_is_machine_readable() {
-    let out = cutover(&["check", "--format", "json", "tests/check/invalid/E0101-unknown-system.cutover"]);
+    let out = cutover(&[
+        "check",
+        "--format",
+        "json",
+        "tests/check/invalid/E0101-unknown-system.cutover",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(v["summary"]["errors"], 1);
@@ -99,7 +113,10 @@ fn explain_every_code_and_reject_unknown_ones() {
     assert!(text(&out.stderr).contains("unknown diagnostic code `E0199`"));
     let list = cutover(&["explain", "--list"]);
     assert_eq!(list.status.code(), Some(0));
-    assert_eq!(text(&list.stdout).lines().count(), cutover_diagnostics::REGISTRY.len());
+    assert_eq!(
+        text(&list.stdout).lines().count(),
+        cutover_diagnostics::REGISTRY.len()
+    );
 }
 
 #[test]

@@ -127,7 +127,12 @@ pub fn markdown_catalogue() -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        out.push_str(&format!("| [{0}](#{1}) | {sev} | {2} |\n", info.code, anchor(info), info.summary));
+        out.push_str(&format!(
+            "| [{0}](#{1}) | {sev} | {2} |\n",
+            info.code,
+            anchor(info),
+            info.summary
+        ));
     }
     for info in REGISTRY {
         // Explanations start with a level-1 heading; nest them under the page.

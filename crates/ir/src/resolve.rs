@@ -52,6 +52,9 @@ struct Resolver {
     lookups: HashMap<String, LookupId>,
     fns: HashMap<String, FnId>,
     maps_by_name: HashMap<String, MapId>,
+    /// Named maps skipped because their tables did not resolve; references
+    /// to them are not reported again.
+    failed_maps: std::collections::HashSet<String>,
     gates: HashMap<String, GateId>,
     phases: HashMap<String, PhaseId>,
     /// Where each named thing was first defined, for duplicate reports.
@@ -151,17 +154,13 @@ impl Resolver {
                 ast::Item::System(s) => self.system(s),
                 ast::Item::Lookup(l) => self.lookup(l),
                 ast::Item::Fn(f) => self.fn_signature(f),
-                ast::Item::Gate(g) => {
-                    if self.define("gate", "", &g.name) {
-                        self.gates
-                            .insert(g.name.name.clone(), GateId(self.gates.len() as u32));
-                    }
+                ast::Item::Gate(g) if self.define("gate", "", &g.name) => {
+                    self.gates
+                        .insert(g.name.name.clone(), GateId(self.gates.len() as u32));
                 }
-                ast::Item::Phase(p) => {
-                    if self.define("phase", "", &p.name) {
-                        self.phases
-                            .insert(p.name.name.clone(), PhaseId(self.phases.len() as u32));
-                    }
+                ast::Item::Phase(p) if self.define("phase", "", &p.name) => {
+                    self.phases
+                        .insert(p.name.name.clone(), PhaseId(self.phases.len() as u32));
                 }
                 _ => {}
             }
@@ -797,6 +796,7 @@ impl Resolver {
             let Some(source) =
                 self.table_with_role(&m.source, Role::Source, "the table a map reads")
             else {
+                self.skip_map(m);
                 continue;
             };
             let mut sources = vec![MapSource {
@@ -833,6 +833,7 @@ impl Resolver {
             }
             let target = self.table_with_role(&m.target, Role::Target, "the table a map writes");
             let (Some(target), true) = (target, ok) else {
+                self.skip_map(m);
                 continue;
             };
             let scope_all: Vec<(String, TableId)> =
@@ -879,6 +880,12 @@ impl Resolver {
                 self.map_item(&mut map, item, scope, None);
             }
             self.ir.maps.push(map);
+        }
+    }
+
+    fn skip_map(&mut self, m: &ast::Map) {
+        if let Some(n) = &m.name {
+            self.failed_maps.insert(n.name.clone());
         }
     }
 
@@ -1869,6 +1876,9 @@ impl Resolver {
             ast::MapRef::Name(n) => {
                 if let Some(&m) = self.maps_by_name.get(&n.name) {
                     return Some(m);
+                }
+                if self.failed_maps.contains(&n.name) {
+                    return None;
                 }
                 let suggestion =
                     did_you_mean(&n.name, self.maps_by_name.keys().map(String::as_str))

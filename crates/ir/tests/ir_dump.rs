@@ -3,9 +3,14 @@
 
 fn dump(path: &std::path::Path) -> String {
     let source = std::fs::read_to_string(path).expect("read spec");
-    let ast = cutover_syntax::parse(&source).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
+    let ast =
+        cutover_syntax::parse(&source).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
     let (ir, diagnostics) = cutover_ir::resolve(&ast);
-    assert!(diagnostics.is_empty(), "{}: {diagnostics:#?}", path.display());
+    assert!(
+        diagnostics.is_empty(),
+        "{}: {diagnostics:#?}",
+        path.display()
+    );
     format!("{ir:#?}")
 }
 
@@ -18,6 +23,7 @@ fn examples() {
 
 #[test]
 fn design_sketch() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/parse/valid/design-sketch.cutover");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/parse/valid/design-sketch.cutover");
     insta::assert_snapshot!(dump(&path));
 }
