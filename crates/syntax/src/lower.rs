@@ -994,6 +994,8 @@ fn gate_check(p: Pair<'_, Rule>) -> Result<GateCheck> {
     for o in c.rest() {
         let os = span(&o);
         match o.as_rule() {
+            Rule::severity if warn.is_some() => return Err(repeated_option("severity", os)),
+            Rule::tolerance if tolerance.is_some() => return Err(repeated_option("tolerance", os)),
             Rule::severity => warn = Some((o.as_str().starts_with("warn"), os)),
             Rule::tolerance => {
                 let t = Children::of(o).next()?;
@@ -1014,6 +1016,12 @@ fn gate_check(p: Pair<'_, Rule>) -> Result<GateCheck> {
         tolerance,
         span: s,
     })
+}
+
+fn repeated_option(what: &str, at: Span) -> Diagnostic {
+    Diagnostic::new(codes::DUPLICATE, format!("a check's {what} is given twice"))
+        .primary(at, "second one here")
+        .help(format!("give each check one {what}"))
 }
 
 fn check_kind(p: Pair<'_, Rule>) -> Result<CheckKind> {
@@ -1366,6 +1374,8 @@ fn pratt(pairs: Pairs<'_, Rule>) -> Result<(Expr, u32)> {
             let (lhs, dl) = lhs?;
             let (rhs, dr) = rhs?;
             let s = lhs.span.to(rhs.span);
+            // `a not like b` is `not (a like b)`.
+            let negated = op.as_rule() == Rule::op_like && op.as_str().starts_with("not");
             if dl.max(dr) + 1 > MAX_EXPR_DEPTH {
                 // Point at the operator that crosses the limit, not the whole chain.
                 return Err(too_deep(span(&op)));
@@ -1388,7 +1398,7 @@ fn pratt(pairs: Pairs<'_, Rule>) -> Result<(Expr, u32)> {
                 Rule::op_rem => BinaryOp::Rem,
                 _ => return Err(unexpected(&op)),
             };
-            node(
+            let (e, d) = node(
                 ExprKind::Binary {
                     op,
                     lhs: Box::new(lhs),
@@ -1396,7 +1406,19 @@ fn pratt(pairs: Pairs<'_, Rule>) -> Result<(Expr, u32)> {
                 },
                 s,
                 dl.max(dr) + 1,
-            )
+            )?;
+            if negated {
+                node(
+                    ExprKind::Unary {
+                        op: UnaryOp::Not,
+                        operand: Box::new(e),
+                    },
+                    s,
+                    d + 1,
+                )
+            } else {
+                Ok((e, d))
+            }
         })
         .map_postfix(|lhs, op| {
             let (lhs, d) = lhs?;
