@@ -36,6 +36,14 @@ pub fn check(_ir: &Ir) -> Vec<Diagnostic> {
 /// Parses, resolves and checks a spec. Semantic checks run only when
 /// resolution found no errors, so one mistake is reported once.
 pub fn compile(source: &str) -> Compiled {
+    // Resolution and the checks recurse over expressions up to
+    // MAX_EXPR_DEPTH deep; give them room whatever the caller's stack.
+    stacker::grow(cutover_syntax::PARSE_STACK_BYTES, || {
+        compile_on_this_stack(source)
+    })
+}
+
+fn compile_on_this_stack(source: &str) -> Compiled {
     let ast = match cutover_syntax::parse(source) {
         Ok(ast) => ast,
         Err(mut diagnostics) => {

@@ -12,7 +12,7 @@ mod resolve;
 pub mod types;
 
 pub use builtins::Builtin;
-pub use resolve::resolve;
+pub use resolve::{for_each_child, resolve};
 pub use types::{Type, TypeKind};
 
 use cutover_diagnostics::Span;

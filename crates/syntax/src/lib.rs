@@ -6,6 +6,7 @@
 
 pub mod ast;
 mod lower;
+mod nesting;
 mod parse_error;
 mod parser;
 
@@ -17,14 +18,22 @@ use pest::Parser as _;
 
 /// Specs larger than this are refused before parsing (E0006).
 pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
-/// Brackets may nest this deep (E0004).
-pub const MAX_BRACKET_DEPTH: u32 = 128;
+/// Brackets, `if` and `case` may nest this deep (E0004).
+pub const MAX_NESTING: u32 = 128;
+/// The stack parsing and lowering run on, whatever the caller's thread has:
+/// pest and the lowering recurse once per nesting level, and unoptimised
+/// builds use large frames.
+pub const PARSE_STACK_BYTES: usize = 256 * 1024 * 1024;
 /// Expression trees may be this deep (E0004).
 pub const MAX_EXPR_DEPTH: u32 = 256;
 
 /// Parses a spec. Errors are diagnostics with codes and spans; this never
 /// panics, whatever the input.
 pub fn parse(source: &str) -> Result<Ast, Vec<Diagnostic>> {
+    stacker::grow(PARSE_STACK_BYTES, || parse_on_this_stack(source))
+}
+
+fn parse_on_this_stack(source: &str) -> Result<Ast, Vec<Diagnostic>> {
     if source.len() > MAX_SOURCE_BYTES {
         return Err(vec![Diagnostic::new(
             codes::TOO_LARGE,
@@ -38,11 +47,10 @@ pub fn parse(source: &str) -> Result<Ast, Vec<Diagnostic>> {
             "split the migration into several specs, one per group of tables",
         )]);
     }
-    if let Some(d) = check_nesting(source) {
+    if let Some(d) = nesting::check(source) {
         return Err(vec![d]);
     }
-    enable_error_detail();
-    let mut pairs = match parser::CutoverParser::parse(Rule::file, source) {
+    let mut pairs = match pest_parse(Rule::file, source) {
         Ok(pairs) => pairs,
         Err(e) => return Err(vec![parse_error::to_diagnostic(&e, source)]),
     };
@@ -59,12 +67,15 @@ pub fn parse(source: &str) -> Result<Ast, Vec<Diagnostic>> {
 
 /// Parses a single expression (for tools and tests).
 pub fn parse_expr(source: &str) -> Result<ast::Expr, Vec<Diagnostic>> {
-    if let Some(d) = check_nesting(source) {
+    stacker::grow(PARSE_STACK_BYTES, || parse_expr_on_this_stack(source))
+}
+
+fn parse_expr_on_this_stack(source: &str) -> Result<ast::Expr, Vec<Diagnostic>> {
+    if let Some(d) = nesting::check(source) {
         return Err(vec![d]);
     }
-    enable_error_detail();
-    let mut pairs = parser::CutoverParser::parse(Rule::expr, source)
-        .map_err(|e| vec![parse_error::to_diagnostic(&e, source)])?;
+    let mut pairs =
+        pest_parse(Rule::expr, source).map_err(|e| vec![parse_error::to_diagnostic(&e, source)])?;
     let pair = pairs.next().ok_or_else(Vec::new)?;
     let end = pair.as_span().end();
     if end != source.trim_end().len() {
@@ -79,53 +90,24 @@ pub fn parse_expr(source: &str) -> Result<ast::Expr, Vec<Diagnostic>> {
     lower::expr(pair).map_err(|d| vec![d])
 }
 
-fn enable_error_detail() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    // Parse attempts let errors name the expected tokens (`{`, `=`…).
-    ONCE.call_once(|| pest::set_error_detail(true));
-}
-
-/// Refuses bracket nesting deeper than [`MAX_BRACKET_DEPTH`] before pest
-/// sees it, so no input can exhaust the stack. Strings, quoted names and
-/// comments are skipped; unbalanced brackets are left to the parser.
-fn check_nesting(source: &str) -> Option<Diagnostic> {
-    let bytes = source.as_bytes();
-    let mut depth = 0u32;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'`' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'`' && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_BRACKET_DEPTH {
-                    let at = Span::new(i as u32, i as u32 + 1);
-                    return Some(
-                        Diagnostic::new(codes::TOO_DEEP, format!("brackets nest more than {MAX_BRACKET_DEPTH} levels deep"))
-                            .primary(at, "too deep")
-                            .help("remove redundant parentheses, or move part of the expression into an `fn`"),
-                    );
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
+/// Parses with pest. Tracking parse attempts (which lets an error name the
+/// tokens it expected) doubles the cost of a parse, so the first attempt
+/// runs without it and only a failed input is parsed again with it.
+fn pest_parse(
+    rule: Rule,
+    source: &str,
+) -> Result<pest::iterators::Pairs<'_, Rule>, Box<pest::error::Error<Rule>>> {
+    if let Ok(pairs) = parser::CutoverParser::parse(rule, source) {
+        return Ok(pairs);
     }
-    None
+    // The switch is global to pest; the lock keeps every detailed parse
+    // detailed while other threads parse concurrently (they are only slower).
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = DETAIL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pest::set_error_detail(true);
+    let result = parser::CutoverParser::parse(rule, source);
+    pest::set_error_detail(false);
+    result.map_err(Box::new)
 }

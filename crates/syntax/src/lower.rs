@@ -1521,27 +1521,34 @@ fn primary(p: Pair<'_, Rule>) -> Result<(Expr, u32)> {
             p.as_str().starts_with('t'),
         ))),
         Rule::null_lit => leaf(ExprKind::Literal(Literal::Null)),
-        Rule::path => leaf(ExprKind::Path(
-            Children::of(p).rest().map(ident).collect::<Result<_>>()?,
-        )),
-        Rule::call => {
+        Rule::named => {
             let mut c = Children::of(p);
             let name = next_ident(&mut c)?;
-            let (args, d) = expr_list(c.rest())?;
-            node(ExprKind::Call { name, args }, s, d + 1)
-        }
-        Rule::lookup_index => {
-            let mut c = Children::of(p);
-            let lookup = next_ident(&mut c)?;
-            let (key, d) = sub_expr(c.expect(Rule::expr)?)?;
-            node(
-                ExprKind::Index {
-                    lookup,
-                    key: Box::new(key),
-                },
-                s,
-                d + 1,
-            )
+            let rest = c.next()?;
+            match rest.as_rule() {
+                Rule::call_args => {
+                    let (args, d) = expr_list(Children::of(rest).rest())?;
+                    node(ExprKind::Call { name, args }, s, d + 1)
+                }
+                Rule::lookup_key => {
+                    let (key, d) = sub_expr(Children::of(rest).expect(Rule::expr)?)?;
+                    node(
+                        ExprKind::Index {
+                            lookup: name,
+                            key: Box::new(key),
+                        },
+                        s,
+                        d + 1,
+                    )
+                }
+                _ => {
+                    let mut parts = vec![name];
+                    for part in Children::of(rest).rest() {
+                        parts.push(ident(part)?);
+                    }
+                    leaf(ExprKind::Path(parts))
+                }
+            }
         }
         Rule::ref_expr => {
             let mut c = Children::of(p);

@@ -212,9 +212,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         gate_step => "`gate NAME`",
         rollback_step => "`rollback`",
         manual_step => "a manual step \"…\"",
-        expr | primary | case_expr | if_expr | cast_expr | ref_expr | call | lookup_index | path | bound
+        expr | primary | case_expr | if_expr | cast_expr | ref_expr | named | path | bound
         | case_subject => "an expression",
         case_when => "`when`",
+        call_args => "`(` and arguments",
+        lookup_key => "`[key]`",
+        path_tail => "`.` and a name",
         case_else => "`else`",
         op_or => "`or`",
         op_and => "`and`",
