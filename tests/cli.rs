@@ -121,10 +121,30 @@ fn explain_every_code_and_reject_unknown_ones() {
 
 #[test]
 fn debug_prints_ast_and_ir() {
-    let ast = cutover(&["debug", "ast", "tests/parse/valid/design-sketch.cutover"]);
+    let ast = cutover(&["debug", "ast", "tests/check/valid/minimal.cutover"]);
     assert_eq!(ast.status.code(), Some(0));
     assert!(text(&ast.stdout).starts_with("Ast {"));
-    let ir = cutover(&["debug", "ir", "tests/parse/valid/design-sketch.cutover"]);
+    let ir = cutover(&["debug", "ir", "tests/check/valid/minimal.cutover"]);
     assert_eq!(ir.status.code(), Some(0));
-    assert!(text(&ir.stdout).contains("ml_models"));
+    assert!(text(&ir.stdout).contains("accounts"));
+}
+
+#[test]
+fn sarif_format_lists_results_with_rules() {
+    let out = cutover(&[
+        "check",
+        "--format",
+        "sarif",
+        "tests/check/invalid/E0340-pii-unmasked.cutover",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    let result = &v["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "E0340");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        25
+    );
+    // Schema validation against the published SARIF schema runs in tests/run.sh.
 }

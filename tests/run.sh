@@ -25,4 +25,21 @@ for spec in examples/*/*.cutover; do
   target/release/cutover check --color never "$spec"
 done
 
+step "SARIF output validates against the published SARIF 2.1.0 schema"
+tools="$PWD/target/test-tools"
+mkdir -p "$tools"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "jsonschema>=4,<5"
+schema="$tools/sarif-2.1.0-rtm.5.json"
+if [ ! -f "$schema" ]; then
+  # The schema as Microsoft publishes it, from the npm registry.
+  (cd "$tools" && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null \
+     && tar -xzf microsoft-jest-sarif-1.0.0-beta.0.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json \
+     && mv package/lib/schemas/sarif-2.1.0-rtm.5.json "$schema")
+fi
+invalid=(tests/check/invalid/*.cutover tests/parse/invalid/*.cutover)
+status=0
+target/release/cutover check --format sarif "${invalid[@]}" examples/*/*.cutover > "$tools/corpus.sarif" || status=$?
+[ "$status" -eq 1 ] || { echo "expected exit 1 (findings), got $status"; exit 1; }
+python3 tests/sarif/validate.py "$schema" "$tools/corpus.sarif" "${#invalid[@]}"
+
 printf '\nAll tests passed.\n'

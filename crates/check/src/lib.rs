@@ -2,10 +2,18 @@
 //! `parse → resolve → check` that every front end (CLI, tests, later the
 //! language server) calls.
 //!
-//! The semantic rules over the typed IR (coverage, nullability, narrowing,
-//! keys, load order, PII, gates, rollback, phases) live in this crate; they
-//! arrive with issue 3. Today [`check`] runs none, so `compile` reports what
-//! the syntax and resolve stages find.
+//! The semantic rules over the typed IR: assignment compatibility and
+//! narrowing, nullability, failure handling (`assign`), coverage — nothing
+//! silently lost (`coverage`), keys, references and load order (`keys`),
+//! and lookups, grouping, gates, rollback, phases, portability and warnings
+//! (`rules`). Facts the rules share (can an expression fail, is it
+//! deterministic, which `pii` columns reach it) come from `facts`.
+
+mod assign;
+mod coverage;
+mod facts;
+mod keys;
+mod rules;
 
 use cutover_diagnostics::{sort, Diagnostic};
 use cutover_ir::Ir;
@@ -27,10 +35,37 @@ impl Compiled {
     }
 }
 
-/// The semantic rules over a resolved IR. None are implemented yet
-/// (issue 3); the function is the stage's entry point.
-pub fn check(_ir: &Ir) -> Vec<Diagnostic> {
-    Vec::new()
+/// Runs every semantic rule over a resolved IR (one without resolve
+/// errors: rules assume names resolved).
+pub fn check(ir: &Ir) -> Vec<Diagnostic> {
+    let facts = facts::FactFinder::new(ir);
+    let mut c = Checker {
+        ir,
+        diags: Vec::new(),
+    };
+    c.assignments(&facts);
+    c.coverage();
+    c.keys();
+    c.lookups();
+    c.grouping();
+    c.gates(&facts);
+    c.rollback();
+    c.phases();
+    c.portability();
+    c.warnings();
+    c.diags
+}
+
+/// The state the rules share: the IR and the findings so far.
+pub(crate) struct Checker<'a> {
+    pub(crate) ir: &'a Ir,
+    pub(crate) diags: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    pub(crate) fn report(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
 }
 
 /// Parses, resolves and checks a spec. Semantic checks run only when

@@ -402,6 +402,8 @@ fn trivia() -> impl Strategy<Value = String> {
         3 => Just("\n".to_owned()),
         1 => Just("\t".to_owned()),
         1 => Just("\r\n".to_owned()),
+        1 => Just("\r".to_owned()),
+        1 => "#[ -~]{0,10}\r",
         1 => "#[ -~é─→]{0,20}\n",
         1 => "#[ -~]{0,10}",
         1 => Just("\u{FEFF}".to_owned()),
@@ -1204,4 +1206,107 @@ fn chain_at_the_expression_depth_limit() {
         " is null is not null".repeat(MAX_EXPR_DEPTH as usize / 2 - 1)
     );
     extreme("254 postfix", in_fn("bool", &chain), None);
+}
+
+// ──────────── The nesting guard agrees with the grammar ────────────
+//
+// pest 2.8.3 has no stack guard of its own, so crates/syntax/src/nesting.rs
+// is what bounds its recursion. These cases once slipped past the guard (a
+// comment ended by a lone \r, an identifier ending in `end`) or were
+// refused though nothing nested (sibling `if`s).
+
+/// For pest a `#` comment ends at any NEWLINE (`\n`, `\r\n` or a lone `\r`);
+/// the nesting scan skips to the next `\n`, so it takes everything after
+/// `# …\r` on that line for comment while pest parses it as code.
+#[test]
+fn carriage_return_ends_a_comment_for_the_guard_too() {
+    // Past the keyword limit (1,024): only the guard can refuse these.
+    let src = format!(
+        "{HEADER}fn f(b: bool) -> int = # comment\r{}0\n",
+        "if b then 1 else ".repeat(2_000)
+    );
+    extreme(
+        "2,000 else-ifs after a \\r-ended comment",
+        src,
+        Some("E0004"),
+    );
+    // Parentheses add no expression depth: only the guard can refuse these.
+    // 1,000 compile without errors today; 20,000 (a 40 KB spec) overflow
+    // the 256 MiB grown stack in `lower::primary` (crates/syntax/src/
+    // lower.rs:1500) in the dev profile; the release binary overflows from
+    // about 100,000 (200 KB), and at 1,000,000 inside pest itself.
+    for n in [1_000, 20_000] {
+        let src = format!(
+            "{HEADER}fn f(a: int) -> int = # comment\r{}a{}\n",
+            "(".repeat(n),
+            ")".repeat(n)
+        );
+        extreme(
+            &format!("{n} ( after a \\r-ended comment"),
+            src,
+            Some("E0004"),
+        );
+    }
+}
+
+/// The scan's words are ASCII only, so in the identifier `éend` it sees the
+/// word `end` and closes a `case` that pest still has open.
+#[test]
+fn identifier_ending_in_end_closes_no_case() {
+    // 200 nested cases (expression depth 201): past MAX_NESTING, so E0004;
+    // today the guard lets them through and only E0103 (unknown `éend`)
+    // is reported. Deeper, the lowering's spans make it quadratic: 20,000
+    // levels (580 KB) take 46 s in a release build.
+    let n = 2_000;
+    let body = format!("{}1{}", "case when éend then ".repeat(n), " end".repeat(n));
+    extreme(
+        "2,000 nested case with `éend`",
+        in_fn("int", &body),
+        Some("E0004"),
+    );
+}
+
+/// `if` has no closing word; the guard forgets the `if`s of a bracket level
+/// only at `;` or at a line that starts an assignment (`name =`), so `if`s
+/// in successive `fn`s, gate checks, rules or list items add up.
+#[test]
+fn wide_specs_are_not_too_deep() {
+    let not_too_deep = |name: &str, src: String| {
+        let c = extreme(name, src, None);
+        assert!(
+            !codes(&c).contains(&"E0004"),
+            "{name}: nothing nests here, got {:?}",
+            codes(&c)
+        );
+    };
+    let fns: String = (0..200)
+        .map(|i| format!("fn f{i}(b: bool) -> int = if b then 1 else 0\n"))
+        .collect();
+    not_too_deep("200 fns with an `if`", format!("{HEADER}{fns}"));
+    let items = vec!["if b then 1 else 0"; 200].join(", ");
+    not_too_deep(
+        "200 `if`s in an `in` list",
+        in_fn("bool", &format!("a in ({items})")),
+    );
+    let asserts: String = (0..200)
+        .map(|_| "  assert s.t: if id > 0 then true else false\n")
+        .collect();
+    not_too_deep(
+        "200 gate checks with an `if`",
+        format!(
+            "{HEADER}source s: sqlite {{ table t {{ id int primary key\n rows ~ 1 }} }}\n\
+             gate g before load {{\n{asserts}}}\n"
+        ),
+    );
+    let rules: String = (0..200)
+        .map(|i| format!("  rule R-{i} \"r\" a = if a > {i} then a else 0\n"))
+        .collect();
+    not_too_deep(
+        "200 rules with an `if`",
+        format!(
+            "{HEADER}source s: sqlite {{ table t {{ id int primary key\n a int\n rows ~ 1 }} }}\n\
+             target c: postgres {{ table t {{ id int primary key\n a int }} }}\n\
+             map s.t -> c.t {{\n  key id = id\n{rules}}}\n"
+        ),
+    );
 }

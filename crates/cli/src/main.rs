@@ -66,6 +66,8 @@ enum Command {
 enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code-review annotations.
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -143,6 +145,7 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
     let mut json = Vec::new();
+    let mut checked: Vec<(Spec, Vec<Diagnostic>)> = Vec::new();
     let (mut errors, mut warnings, mut unreadable) = (0usize, 0usize, false);
     for file in files {
         let spec = match read_spec(file) {
@@ -153,7 +156,7 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
                 continue;
             }
         };
-        let diagnostics = match spec.utf8_error {
+        let diagnostics = match spec.utf8_error.clone() {
             Some(d) => vec![d],
             None => {
                 let mut compiled = cutover_check::compile(&spec.text);
@@ -178,6 +181,7 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
                 render::human(&spec.path, &spec.text, &diagnostics, color)
             ),
             Format::Json => json.extend(render::json_values(&spec.path, &spec.text, &diagnostics)),
+            Format::Sarif => checked.push((spec, diagnostics)),
         }
     }
     match format {
@@ -190,18 +194,20 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
                 plural(files.len(), "file")
             );
         }
-        Format::Json => {
-            let out = serde_json::json!({
-                "diagnostics": json,
-                "summary": { "errors": errors, "warnings": warnings, "files": files.len() },
-            });
-            let mut stdout = std::io::stdout().lock();
-            // A closed stdout (`| head`) is not worth a panic.
-            let _ = writeln!(
-                stdout,
-                "{}",
-                serde_json::to_string_pretty(&out).unwrap_or_default()
-            );
+        Format::Json => print_json(&serde_json::json!({
+            "diagnostics": json,
+            "summary": { "errors": errors, "warnings": warnings, "files": files.len() },
+        })),
+        Format::Sarif => {
+            let logs: Vec<render::FileDiagnostics<'_>> = checked
+                .iter()
+                .map(|(spec, diagnostics)| render::FileDiagnostics {
+                    path: &spec.path,
+                    source: &spec.text,
+                    diagnostics,
+                })
+                .collect();
+            print_json(&render::sarif(&logs, env!("CARGO_PKG_VERSION")));
         }
     }
     if unreadable {
@@ -211,6 +217,16 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+fn print_json(value: &serde_json::Value) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout (`| head`) is not worth a panic.
+    let _ = writeln!(
+        stdout,
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 fn explain(code: Option<&str>, list: bool) -> u8 {

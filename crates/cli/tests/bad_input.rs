@@ -334,3 +334,21 @@ fn deep_else_if_chain_is_refused() {
         assert_eq!(code, Some(1), "{n} nested case: {stderr}");
     }
 }
+
+/// A `#` comment ended by a lone `\r` once hid what followed from the
+/// nesting guard but not from pest; 20,000 nested parentheses after it then
+/// killed the binary with SIGSEGV. The guard now ends comments where pest
+/// does.
+#[test]
+fn nesting_after_a_carriage_return_comment_is_refused() {
+    for n in [1_000, 20_000, 100_000] {
+        let spec = format!(
+            "{HEADER}fn f(a: int) -> int = # comment\r{}a{}\n",
+            "(".repeat(n),
+            ")".repeat(n)
+        );
+        let (code, stderr) = check(spec.as_bytes());
+        assert_eq!(code, Some(1), "{n}: {}", tail(&stderr));
+        assert!(stderr.contains("E0004"), "{n}: {}", tail(&stderr));
+    }
+}

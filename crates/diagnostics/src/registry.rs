@@ -51,6 +51,46 @@ pub mod codes {
     pub const CONDITION_TYPE: Code = Code("E0204");
     pub const INVALID_CAST: Code = Code("E0205");
     pub const MIXED_TYPES: Code = Code("E0206");
+
+    pub const ASSIGN_MISMATCH: Code = Code("E0301");
+    pub const NARROWING: Code = Code("E0302");
+    pub const NULL_INTO_NOT_NULL: Code = Code("E0303");
+    pub const FALLIBLE: Code = Code("E0304");
+    pub const BAD_CONSTANT: Code = Code("E0305");
+    pub const UNASSIGNED_TARGET: Code = Code("E0310");
+    pub const SOURCE_COLUMN_LOST: Code = Code("E0311");
+    pub const ASSIGNED_TWICE: Code = Code("E0312");
+    pub const UNMAPPED_TABLE: Code = Code("E0313");
+    pub const DROPPED_BUT_USED: Code = Code("E0314");
+    pub const AGGREGATE_WITHOUT_GROUP: Code = Code("E0315");
+    pub const UNGROUPED_COLUMN: Code = Code("E0316");
+    pub const KEY_MISSING: Code = Code("E0320");
+    pub const KEY_NOT_PRIMARY: Code = Code("E0321");
+    pub const NAMESPACE_SHARED: Code = Code("E0322");
+    pub const NAMESPACE_NOT_LITERAL: Code = Code("E0323");
+    pub const BAD_REF: Code = Code("E0324");
+    pub const LOAD_CYCLE: Code = Code("E0325");
+    pub const NULL_LOOKUP_KEY: Code = Code("E0330");
+    pub const PII_UNMASKED: Code = Code("E0340");
+    pub const CHECKSUM_NONDETERMINISTIC: Code = Code("E0350");
+    pub const SAMPLE_NEEDS_KEY: Code = Code("E0351");
+    pub const THRESHOLD_RANGE: Code = Code("E0352");
+    pub const FK_WITHOUT_REFERENCE: Code = Code("E0353");
+    pub const CHECKSUM_UNMAPPED: Code = Code("E0354");
+    pub const BEFORE_LOAD_TARGET: Code = Code("E0355");
+    pub const NO_ROLLBACK_STRATEGY: Code = Code("E0360");
+    pub const TRUNCATE_EXISTING_DATA: Code = Code("E0361");
+    pub const PHASE_CYCLE: Code = Code("E0370");
+    pub const ZERO_DURATION: Code = Code("E0371");
+    pub const NOT_PORTABLE: Code = Code("E0380");
+    pub const LOOKUP_KEY_NEVER_MATCHES: Code = Code("W0331");
+    pub const NO_ROLLBACK: Code = Code("W0362");
+    pub const TRIGGER_BEFORE_LOAD: Code = Code("W0363");
+    pub const LOAD_OUTSIDE_PHASES: Code = Code("W0372");
+    pub const UNUSED_LOOKUP: Code = Code("W0390");
+    pub const UNUSED_FN: Code = Code("W0391");
+    pub const NO_ROW_ESTIMATE: Code = Code("W0392");
+    pub const CONSTANT_KEY: Code = Code("W0393");
 }
 
 macro_rules! registry {
@@ -99,6 +139,45 @@ registry! {
     "E0204" Error "condition is not a bool" => "E0204.md",
     "E0205" Error "cast between types that cannot convert" => "E0205.md",
     "E0206" Error "branches or list items of different types" => "E0206.md",
+    "E0301" Error "a value the column's type cannot hold" => "E0301.md",
+    "E0302" Error "narrowing needs an explicit conversion" => "E0302.md",
+    "E0303" Error "a NULL can reach a not-null column" => "E0303.md",
+    "E0304" Error "an expression that can fail has no `else`" => "E0304.md",
+    "E0305" Error "a constant that does not convert" => "E0305.md",
+    "E0310" Error "target column neither assigned nor defaulted" => "E0310.md",
+    "E0311" Error "source column neither used nor dropped" => "E0311.md",
+    "E0312" Error "column assigned twice" => "E0312.md",
+    "E0313" Error "source table neither mapped nor dropped" => "E0313.md",
+    "E0314" Error "dropped column is used" => "E0314.md",
+    "E0315" Error "aggregate in a map without `group by`" => "E0315.md",
+    "E0316" Error "column read outside an aggregate in a `group by` map" => "E0316.md",
+    "E0320" Error "primary key not assigned with `key`" => "E0320.md",
+    "E0321" Error "`key` on a column outside the primary key" => "E0321.md",
+    "E0322" Error "uuid_v5 namespace shared by two target tables" => "E0322.md",
+    "E0323" Error "uuid_v5 namespace is not a literal" => "E0323.md",
+    "E0324" Error "`ref` does not match the key of its table" => "E0324.md",
+    "E0325" Error "target foreign keys form a cycle" => "E0325.md",
+    "E0330" Error "`null` key in a lookup" => "E0330.md",
+    "E0340" Error "personal data flows into a target unmasked" => "E0340.md",
+    "E0350" Error "checksum over a non-deterministic column" => "E0350.md",
+    "E0351" Error "`sample … recompute` on a map without a key" => "E0351.md",
+    "E0352" Error "threshold out of range" => "E0352.md",
+    "E0353" Error "`fk … resolves` on a column without `references`" => "E0353.md",
+    "E0354" Error "checksum over tables or columns no map connects" => "E0354.md",
+    "E0355" Error "a `before load` gate reads a target table" => "E0355.md",
+    "E0360" Error "rollback without a strategy" => "E0360.md",
+    "E0361" Error "`truncate` on a target that already holds data" => "E0361.md",
+    "E0370" Error "phases wait for each other" => "E0370.md",
+    "E0371" Error "phase with no duration" => "E0371.md",
+    "E0380" Error "result differs between dialects" => "E0380.md",
+    "W0331" Warning "lookup key can never match" => "W0331.md",
+    "W0362" Warning "loads without a `rollback` section" => "W0362.md",
+    "W0363" Warning "rollback trigger on a `before load` gate" => "W0363.md",
+    "W0372" Warning "map not loaded in any phase" => "W0372.md",
+    "W0390" Warning "unused lookup" => "W0390.md",
+    "W0391" Warning "unused `fn`" => "W0391.md",
+    "W0392" Warning "table without a `rows ~` estimate" => "W0392.md",
+    "W0393" Warning "constant key" => "W0393.md",
 }
 
 /// Stands in for a code missing from the table; a test keeps it unused.
@@ -250,6 +329,45 @@ mod tests {
             codes::CONDITION_TYPE,
             codes::INVALID_CAST,
             codes::MIXED_TYPES,
+            codes::ASSIGN_MISMATCH,
+            codes::NARROWING,
+            codes::NULL_INTO_NOT_NULL,
+            codes::FALLIBLE,
+            codes::BAD_CONSTANT,
+            codes::UNASSIGNED_TARGET,
+            codes::SOURCE_COLUMN_LOST,
+            codes::ASSIGNED_TWICE,
+            codes::UNMAPPED_TABLE,
+            codes::DROPPED_BUT_USED,
+            codes::AGGREGATE_WITHOUT_GROUP,
+            codes::UNGROUPED_COLUMN,
+            codes::KEY_MISSING,
+            codes::KEY_NOT_PRIMARY,
+            codes::NAMESPACE_SHARED,
+            codes::NAMESPACE_NOT_LITERAL,
+            codes::BAD_REF,
+            codes::LOAD_CYCLE,
+            codes::NULL_LOOKUP_KEY,
+            codes::PII_UNMASKED,
+            codes::CHECKSUM_NONDETERMINISTIC,
+            codes::SAMPLE_NEEDS_KEY,
+            codes::THRESHOLD_RANGE,
+            codes::FK_WITHOUT_REFERENCE,
+            codes::CHECKSUM_UNMAPPED,
+            codes::BEFORE_LOAD_TARGET,
+            codes::NO_ROLLBACK_STRATEGY,
+            codes::TRUNCATE_EXISTING_DATA,
+            codes::PHASE_CYCLE,
+            codes::ZERO_DURATION,
+            codes::NOT_PORTABLE,
+            codes::LOOKUP_KEY_NEVER_MATCHES,
+            codes::NO_ROLLBACK,
+            codes::TRIGGER_BEFORE_LOAD,
+            codes::LOAD_OUTSIDE_PHASES,
+            codes::UNUSED_LOOKUP,
+            codes::UNUSED_FN,
+            codes::NO_ROW_ESTIMATE,
+            codes::CONSTANT_KEY,
         ];
         assert_eq!(
             constants.len(),

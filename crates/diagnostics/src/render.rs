@@ -173,3 +173,165 @@ mod tests {
         insta::assert_snapshot!(text);
     }
 }
+
+/// One checked file, for [`sarif`].
+pub struct FileDiagnostics<'a> {
+    pub path: &'a str,
+    pub source: &'a str,
+    pub diagnostics: &'a [Diagnostic],
+}
+
+/// A SARIF 2.1.0 log of every file's diagnostics, for code-review tools
+/// that annotate the spec. Columns count Unicode code points, as stated in
+/// the run's `columnKind`.
+pub fn sarif(files: &[FileDiagnostics<'_>], tool_version: &str) -> serde_json::Value {
+    use serde_json::json;
+    let rules: Vec<serde_json::Value> = crate::REGISTRY
+        .iter()
+        .map(|info| {
+            let level = match info.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            json!({
+                "id": info.code,
+                "shortDescription": { "text": info.summary },
+                "fullDescription": { "text": info.summary },
+                "help": { "text": info.explanation, "markdown": info.explanation },
+                "defaultConfiguration": { "level": level },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for file in files {
+        let region = |span: crate::Span| {
+            let (start_line, start_column) = line_col(file.source, span.start);
+            let (end_line, end_column) = line_col(file.source, span.end.max(span.start));
+            json!({
+                "startLine": start_line,
+                "startColumn": start_column,
+                "endLine": end_line,
+                "endColumn": end_column.max(if end_line == start_line { start_column } else { 1 }),
+            })
+        };
+        let location = |span: crate::Span, message: Option<&str>| {
+            let mut loc = json!({
+                "physicalLocation": {
+                    "artifactLocation": { "uri": uri(file.path) },
+                    "region": region(span),
+                }
+            });
+            if let Some(m) = message.filter(|m| !m.is_empty()) {
+                loc["message"] = json!({ "text": m });
+            }
+            loc
+        };
+        for d in file.diagnostics {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(h);
+            }
+            let related: Vec<serde_json::Value> = d
+                .labels
+                .iter()
+                .filter(|l| !l.primary)
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut loc = location(l.span, Some(&l.message));
+                    loc["id"] = json!(i);
+                    loc
+                })
+                .collect();
+            let mut result = json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": crate::REGISTRY.iter().position(|c| c.code == d.code.as_str()).unwrap_or(0),
+                "level": level,
+                "message": { "text": text },
+                "locations": [location(d.primary_span(), d.labels.iter().find(|l| l.primary).map(|l| l.message.as_str()))],
+            });
+            if !related.is_empty() {
+                result["relatedLocations"] = json!(related);
+            }
+            results.push(result);
+        }
+    }
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "cutover",
+                "version": tool_version,
+                "informationUri": "https://github.com/cutover-dev/cutover",
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+/// A relative URI reference for a path: `/` separators, other reserved
+/// bytes percent-encoded.
+fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod sarif_tests {
+    use super::*;
+    use crate::{registry::codes, Span};
+
+    #[test]
+    fn sarif_log_has_rules_results_and_regions() {
+        let src = "map legacy.custmers -> crm.accounts {}\n";
+        let d = Diagnostic::new(codes::UNKNOWN_TABLE, "unknown table")
+            .primary(Span::new(11, 19), "here")
+            .secondary(Span::new(0, 3), "map")
+            .help("did you mean `customers`?");
+        let files = [FileDiagnostics {
+            path: "specs/my spec.cutover",
+            source: src,
+            diagnostics: &[d],
+        }];
+        let log = sarif(&files, "0.1.0");
+        assert_eq!(log["version"], "2.1.0");
+        let run = &log["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"].as_array().map(Vec::len),
+            Some(crate::REGISTRY.len())
+        );
+        let r = &run["results"][0];
+        assert_eq!(r["ruleId"], "E0102");
+        assert_eq!(
+            run["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap_or(0) as usize]["id"],
+            "E0102"
+        );
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+            (Some(1), Some(12))
+        );
+        assert_eq!(region["endColumn"], 20);
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "specs/my%20spec.cutover"
+        );
+        assert_eq!(r["relatedLocations"][0]["message"]["text"], "map");
+    }
+}

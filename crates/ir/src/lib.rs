@@ -194,6 +194,7 @@ pub struct System {
 #[derive(Clone, Debug)]
 pub struct Table {
     pub name: String,
+    pub name_span: Span,
     pub system: SystemId,
     pub columns: Vec<ColumnId>,
     pub primary_key: Vec<ColumnId>,
@@ -375,6 +376,51 @@ pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
     pub span: Span,
+}
+
+impl Expr {
+    /// The direct sub-expressions, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        match &self.kind {
+            ExprKind::Literal(_)
+            | ExprKind::Column { .. }
+            | ExprKind::Param(_)
+            | ExprKind::Error => {}
+            ExprKind::Call { args, .. } | ExprKind::Ref { args, .. } => out.extend(args.iter()),
+            ExprKind::Lookup { key, .. } => out.push(&**key),
+            ExprKind::Cast { expr, .. } => out.push(&**expr),
+            ExprKind::Case {
+                subject,
+                whens,
+                otherwise,
+            } => {
+                out.extend(subject.iter().map(|s| &**s));
+                for (w, t) in whens {
+                    out.push(w);
+                    out.push(t);
+                }
+                out.extend(otherwise.iter().map(|o| &**o));
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => out.extend([&**cond, &**then, &**otherwise]),
+            ExprKind::Unary { operand, .. } | ExprKind::IsNull { operand, .. } => {
+                out.push(&**operand)
+            }
+            ExprKind::Binary { lhs, rhs, .. } => out.extend([&**lhs, &**rhs]),
+            ExprKind::Between {
+                operand, low, high, ..
+            } => out.extend([&**operand, &**low, &**high]),
+            ExprKind::In { operand, list, .. } => {
+                out.push(&**operand);
+                out.extend(list.iter());
+            }
+        }
+        out
+    }
 }
 
 /// The forms of a typed expression.

@@ -290,6 +290,7 @@ impl Resolver {
             self.ir.systems[system_id.index()].tables.push(table_id);
             let mut table = Table {
                 name: t.name.name.clone(),
+                name_span: t.name.span,
                 system: system_id,
                 columns: Vec::new(),
                 primary_key: Vec::new(),
@@ -2458,52 +2459,8 @@ fn collect_calls(e: &Expr, out: &mut Vec<(FnId, Span)>) {
 
 /// Calls `f` on each direct sub-expression.
 pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    match &e.kind {
-        ExprKind::Literal(_) | ExprKind::Column { .. } | ExprKind::Param(_) | ExprKind::Error => {}
-        ExprKind::Call { args, .. } | ExprKind::Ref { args, .. } => args.iter().for_each(f),
-        ExprKind::Lookup { key, .. } => f(key),
-        ExprKind::Cast { expr, .. } => f(expr),
-        ExprKind::Case {
-            subject,
-            whens,
-            otherwise,
-        } => {
-            if let Some(s) = subject {
-                f(s);
-            }
-            for (w, t) in whens {
-                f(w);
-                f(t);
-            }
-            if let Some(o) = otherwise {
-                f(o);
-            }
-        }
-        ExprKind::If {
-            cond,
-            then,
-            otherwise,
-        } => {
-            f(cond);
-            f(then);
-            f(otherwise);
-        }
-        ExprKind::Unary { operand, .. } | ExprKind::IsNull { operand, .. } => f(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        ExprKind::Between {
-            operand, low, high, ..
-        } => {
-            f(operand);
-            f(low);
-            f(high);
-        }
-        ExprKind::In { operand, list, .. } => {
-            f(operand);
-            list.iter().for_each(f);
-        }
+    for c in e.children() {
+        f(c);
     }
 }
 

@@ -18,8 +18,10 @@ use pest::Parser as _;
 
 /// Specs larger than this are refused before parsing (E0006).
 pub const MAX_SOURCE_BYTES: usize = 64 * 1024 * 1024;
-/// Brackets, `if` and `case` may nest this deep (E0004).
+/// Brackets may nest this deep (E0004).
 pub const MAX_NESTING: u32 = 128;
+/// `if` and `case`, which nest without brackets, may nest this deep (E0004).
+pub const MAX_KEYWORD_NESTING: u32 = 1024;
 /// The stack parsing and lowering run on, whatever the caller's thread has:
 /// pest and the lowering recurse once per nesting level, and unoptimised
 /// builds use large frames.
@@ -47,9 +49,7 @@ fn parse_on_this_stack(source: &str) -> Result<Ast, Vec<Diagnostic>> {
             "split the migration into several specs, one per group of tables",
         )]);
     }
-    if let Some(d) = nesting::check(source) {
-        return Err(vec![d]);
-    }
+    let comments = nesting::check(source).map_err(|d| vec![d])?;
     let mut pairs = match pest_parse(Rule::file, source) {
         Ok(pairs) => pairs,
         Err(e) => return Err(vec![parse_error::to_diagnostic(&e, source)]),
@@ -57,7 +57,7 @@ fn parse_on_this_stack(source: &str) -> Result<Ast, Vec<Diagnostic>> {
     let Some(file) = pairs.next() else {
         return Ok(Ast { items: Vec::new() });
     };
-    let (ast, errors) = lower::file(file);
+    let (ast, errors) = lower::with_comments(comments, || lower::file(file));
     if errors.is_empty() {
         Ok(ast)
     } else {
@@ -71,9 +71,7 @@ pub fn parse_expr(source: &str) -> Result<ast::Expr, Vec<Diagnostic>> {
 }
 
 fn parse_expr_on_this_stack(source: &str) -> Result<ast::Expr, Vec<Diagnostic>> {
-    if let Some(d) = nesting::check(source) {
-        return Err(vec![d]);
-    }
+    let comments = nesting::check(source).map_err(|d| vec![d])?;
     let mut pairs =
         pest_parse(Rule::expr, source).map_err(|e| vec![parse_error::to_diagnostic(&e, source)])?;
     let pair = pairs.next().ok_or_else(Vec::new)?;
@@ -87,7 +85,7 @@ fn parse_expr_on_this_stack(source: &str) -> Result<ast::Expr, Vec<Diagnostic>> 
             .help("remove it, or join it to the expression with an operator");
         return Err(vec![d]);
     }
-    lower::expr(pair).map_err(|d| vec![d])
+    lower::with_comments(comments, || lower::expr(pair)).map_err(|d| vec![d])
 }
 
 /// Parses with pest. Tracking parse attempts (which lets an error name the

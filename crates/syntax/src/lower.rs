@@ -57,41 +57,45 @@ pub(crate) fn file(pair: Pair<'_, Rule>) -> (Ast, Vec<Diagnostic>) {
     (Ast { items }, errors)
 }
 
+thread_local! {
+    /// Comment ranges of the spec being lowered (from the nesting scan).
+    static COMMENTS: std::cell::RefCell<crate::nesting::Comments> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with the comment ranges of the spec being lowered available to
+/// [`span`].
+pub(crate) fn with_comments<R>(comments: crate::nesting::Comments, f: impl FnOnce() -> R) -> R {
+    COMMENTS.with(|c| *c.borrow_mut() = comments);
+    let result = f();
+    COMMENTS.with(|c| c.borrow_mut().clear());
+    result
+}
+
 pub(crate) fn span(p: &Pair<'_, Rule>) -> Span {
     let s = p.as_span();
-    let text = trim_trailing_trivia(s.as_str());
+    let text = trim_trailing_trivia(s.as_str(), s.start());
     // Inputs are limited to 64 MiB before parsing, so offsets fit in u32.
     Span::new(s.start() as u32, (s.start() + text.len()) as u32)
 }
 
 /// pest includes the whitespace and comments skipped before a failed
 /// optional repetition in a rule's span; labels should not underline them.
-fn trim_trailing_trivia(mut text: &str) -> &str {
-    loop {
-        text = text.trim_end();
-        let line_start = text.rfind('\n').map_or(0, |i| i + 1);
-        let mut in_string = false;
-        let mut in_quoted = false;
-        let mut escaped = false;
-        let mut comment_at = None;
-        for (i, c) in text[line_start..].char_indices() {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' if in_string => escaped = true,
-                '"' if !in_quoted => in_string = !in_string,
-                '`' if !in_string => in_quoted = !in_quoted,
-                '#' if !in_string && !in_quoted => {
-                    comment_at = Some(line_start + i);
-                    break;
+/// `offset` is where `text` starts in the spec; a comment is found by its
+/// end in the sorted comment ranges, so this costs O(log comments).
+fn trim_trailing_trivia(mut text: &str, offset: usize) -> &str {
+    COMMENTS.with(|comments| {
+        let comments = comments.borrow();
+        loop {
+            text = text.trim_end_matches([' ', '\t', '\n', '\r', '\u{feff}']);
+            let end = (offset + text.len()) as u32;
+            match comments.binary_search_by_key(&end, |(_, e)| *e) {
+                Ok(i) if comments[i].0 as usize >= offset => {
+                    text = &text[..comments[i].0 as usize - offset];
                 }
-                _ => {}
+                _ => return text,
             }
         }
-        match comment_at {
-            Some(at) => text = &text[..at],
-            None => return text,
-        }
-    }
+    })
 }
 
 /// Keyword tokens carry no information beyond the rule that holds them.
@@ -1643,11 +1647,15 @@ mod tests {
 
     #[test]
     fn trailing_trivia_is_trimmed() {
-        use super::trim_trailing_trivia as t;
-        assert_eq!(t("phased   # big_bang | phased\n  "), "phased");
-        assert_eq!(t("a \"x#y\" # c\n # d\n"), "a \"x#y\"");
-        assert_eq!(t("`a#b`"), "`a#b`");
-        assert_eq!(t("x"), "x");
+        let trim = |src: &str| {
+            let comments = crate::nesting::check(src).unwrap_or_default();
+            super::with_comments(comments, || super::trim_trailing_trivia(src, 0).to_owned())
+        };
+        assert_eq!(trim("phased   # big_bang | phased\n  "), "phased");
+        assert_eq!(trim("a \"x#y\" # c\n # d\n"), "a \"x#y\"");
+        assert_eq!(trim("`a#b`"), "`a#b`");
+        assert_eq!(trim("x # c\r"), "x");
+        assert_eq!(trim("x"), "x");
     }
 
     #[test]

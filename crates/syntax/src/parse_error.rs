@@ -38,6 +38,7 @@ pub(crate) fn to_diagnostic(e: &Error<Rule>, source: &str) -> Diagnostic {
             let token = t.to_string();
             let is_literal = !token.trim().is_empty()
                 && token != "#"
+                && token != "\u{feff}"
                 && token != "BUILTIN_RULE"
                 && !(token.len() > 2 && token.contains(".."));
             let quoted = format!("`{token}`");
@@ -48,7 +49,7 @@ pub(crate) fn to_diagnostic(e: &Error<Rule>, source: &str) -> Diagnostic {
         }
     }
     if let ErrorVariant::CustomError { message } = &e.variant {
-        // pest's own limits ("call limit reached", "stack limit reached").
+        // A limit inside pest (its call limit, if one is ever set).
         return Diagnostic::new(codes::TOO_DEEP, format!("the parser gave up: {message}"))
             .primary(span, "here")
             .help("simplify the spec around this point: fewer nested brackets or operators");

@@ -1,0 +1,439 @@
+//! Assignments: type compatibility and narrowing (E0301, E0302), NULLs into
+//! `not null` columns (E0303), expressions that can fail without `else`
+//! (E0304), constants that cannot convert (E0305), and `pii` flowing into a
+//! target unmasked (E0340).
+
+use crate::facts::{walk, FactFinder};
+use crate::Checker;
+use cutover_diagnostics::{codes, Diagnostic};
+use cutover_ir::{Assignment, Const, Expr, ExprKind, OnFailure, TypeKind};
+
+/// How a value of one type goes into a column of another.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fit {
+    /// Widening or equal: fine.
+    Fits,
+    /// Possible, but only with an explicit conversion; the help says which.
+    Narrowing(String),
+    /// No conversion exists.
+    Mismatch,
+}
+
+/// Whether a value of type `from` can be stored in a column of type `to`.
+pub fn fit(from: TypeKind, to: TypeKind) -> Fit {
+    use TypeKind::*;
+    let digits = |k: TypeKind| match k {
+        SmallInt => 5u32,
+        Int => 10,
+        _ => 19,
+    };
+    match (from, to) {
+        (Null | Error, _) | (_, Error) => Fit::Fits,
+        (f, t) if f == t => Fit::Fits,
+        (f, t) if f.is_text() && t.is_text() => match (f.max_chars(), t.max_chars()) {
+            (_, None) => Fit::Fits,
+            (Some(m), Some(n)) if m <= n => Fit::Fits,
+            (m, Some(n)) => Fit::Narrowing(format!(
+                "{} may be longer than {n} characters: use `truncate(x, {n})`, or `cast(x as {to}) else reject \"…\"`",
+                m.map_or("text".to_owned(), |m| format!("this value (up to {m})"))
+            )),
+        },
+        (f, t) if f.is_integer() && t.is_integer() => {
+            if digits(f) <= digits(t) {
+                Fit::Fits
+            } else {
+                Fit::Narrowing(format!("{f} values may not fit in {t}: use `cast(x as {t}) else reject \"…\"`"))
+            }
+        }
+        (f, Decimal { precision, scale }) if f.is_integer() => {
+            if (precision - scale) as u32 >= digits(f) {
+                Fit::Fits
+            } else {
+                Fit::Narrowing(format!("{f} values may not fit in {to}: use `cast(x as {to}) else reject \"…\"`"))
+            }
+        }
+        (Decimal { precision: p1, scale: s1 }, Decimal { precision: p2, scale: s2 }) => {
+            if s1 <= s2 && p1 - s1 <= p2 - s2 {
+                Fit::Fits
+            } else if s1 > s2 && p1 - s1 <= p2 - s2 {
+                Fit::Narrowing(format!("{from} has more decimal places than {to}: use `round(x, {s2})`"))
+            } else {
+                Fit::Narrowing(format!(
+                    "{from} may not fit in {to}: use `cast(x as {to}) else reject \"…\"` to quarantine values out of range"
+                ))
+            }
+        }
+        (f, Float) if f.is_numeric() => Fit::Fits,
+        (Float, t) if t.is_numeric() => Fit::Narrowing(format!("a float may not fit in {t}: use `cast(x as {t}) else reject \"…\"`")),
+        (Decimal { .. }, t) if t.is_integer() => {
+            Fit::Narrowing(format!("decimals lose their fraction in {t}: use `cast(round(x) as {t}) else reject \"…\"`"))
+        }
+        (Date, Timestamp) => Fit::Fits,
+        (Timestamp, Timestamptz) => Fit::Narrowing(
+            "a timestamp has no time zone: say which with `to_utc(x, \"Area/City\")`".to_owned(),
+        ),
+        (Timestamptz, Timestamp) => Fit::Narrowing("drops the time zone: use `cast(x as timestamp)` (UTC)".to_owned()),
+        (Timestamp | Timestamptz, Date) => Fit::Narrowing("drops the time of day: use `cast(x as date)`".to_owned()),
+        (f, t) if f.is_text() => Fit::Narrowing(format!(
+            "text must be parsed into {t}: use `cast(x as {t}) else reject \"…\"`{}",
+            if matches!(t, Date | Timestamp) { " or `parse_date(x, \"%m/%d/%Y\") else …`" } else { "" }
+        )),
+        (f, t) if t.is_text() && f != Bytes && f != Json => Fit::Narrowing(format!("convert it explicitly: `cast(x as {t})`")),
+        (Json, t) if t.is_text() => Fit::Narrowing(format!("convert it explicitly: `cast(x as {t})`")),
+        _ => Fit::Mismatch,
+    }
+}
+
+impl Checker<'_> {
+    pub(crate) fn assignments(&mut self, facts: &FactFinder<'_>) {
+        for map in &self.ir.maps {
+            for a in &map.assignments {
+                self.assignment(a, facts);
+            }
+            if let Some(w) = &map.filter {
+                self.no_failure_outside_assignment(w, facts, "a `where` condition");
+            }
+            for g in &map.group_by {
+                self.no_failure_outside_assignment(g, facts, "a `group by` expression");
+            }
+            for s in &map.sources {
+                if let Some(j) = &s.join {
+                    self.no_failure_outside_assignment(&j.on, facts, "a join condition");
+                }
+            }
+        }
+        // Constants anywhere in the spec: a bad literal cast fails every row.
+        let ir = self.ir;
+        let mut all = Vec::new();
+        for m in &ir.maps {
+            for a in &m.assignments {
+                all.push(&a.expr);
+                if let Some(OnFailure::Default { expr, .. }) = &a.on_failure {
+                    all.push(expr);
+                }
+            }
+            all.extend(m.filter.iter());
+        }
+        all.extend(ir.columns.iter().filter_map(|c| c.default.as_ref()));
+        all.extend(ir.fns.iter().map(|f| &f.body));
+        for g in &ir.gates {
+            for c in &g.checks {
+                if let cutover_ir::CheckKind::AssertRows { predicate, .. } = &c.kind {
+                    all.push(predicate);
+                }
+            }
+        }
+        for e in all {
+            walk(e, &mut |x| self.constant_cast(x));
+        }
+    }
+
+    fn assignment(&mut self, a: &Assignment, facts: &FactFinder<'_>) {
+        let col = self.ir.column(a.target);
+        let target = col.ty;
+        let e = &a.expr;
+        if e.ty.is_error() || target.is_error() {
+            return;
+        }
+        let path = &col.name;
+        match fit(e.ty.kind, target.kind) {
+            Fit::Fits => {}
+            Fit::Narrowing(help) => {
+                let d = Diagnostic::new(
+                    codes::NARROWING,
+                    format!(
+                        "`{path}` is {}, but this value is {}",
+                        target.kind, e.ty.kind
+                    ),
+                )
+                .primary(
+                    e.span,
+                    format!("{} does not always fit in {}", e.ty.kind, target.kind),
+                )
+                .secondary(col.span, "column declared here")
+                .help(help);
+                self.report(d);
+                return;
+            }
+            Fit::Mismatch => {
+                let d = Diagnostic::new(
+                    codes::ASSIGN_MISMATCH,
+                    format!(
+                        "cannot store {} in `{path}`, which is {}",
+                        e.ty.kind, target.kind
+                    ),
+                )
+                .primary(e.span, format!("this is {}", e.ty))
+                .secondary(col.span, "column declared here")
+                .help(format!(
+                    "compute a {} value for `{path}`; no conversion from {} exists",
+                    target.kind, e.ty.kind
+                ));
+                self.report(d);
+                return;
+            }
+        }
+        let f = facts.facts(e);
+        match &a.on_failure {
+            None if f.fallible => {
+                let d = Diagnostic::new(codes::FALLIBLE, format!("the value of `{path}` can fail, and nothing says what happens then"))
+                    .primary(e.span, failure_cause(e, self.ir))
+                    .help("add `else reject \"reason\"` to quarantine the row, or `else <value>` to use a fallback");
+                self.report(d);
+            }
+            Some(OnFailure::Default { expr: fallback, .. }) => {
+                if let Fit::Mismatch | Fit::Narrowing(_) = fit(fallback.ty.kind, target.kind) {
+                    let d = Diagnostic::new(
+                        codes::ASSIGN_MISMATCH,
+                        format!(
+                            "the fallback for `{path}` is {}, but the column is {}",
+                            fallback.ty.kind, target.kind
+                        ),
+                    )
+                    .primary(fallback.span, format!("this is {}", fallback.ty))
+                    .help(format!("give a {} fallback", target.kind));
+                    self.report(d);
+                }
+                if facts.facts(fallback).fallible {
+                    let d = Diagnostic::new(
+                        codes::FALLIBLE,
+                        format!("the fallback for `{path}` can itself fail"),
+                    )
+                    .primary(fallback.span, failure_cause(fallback, self.ir))
+                    .help("use a fallback that always succeeds, such as a constant or `null`");
+                    self.report(d);
+                }
+            }
+            _ => {}
+        }
+        // A NULL into `not null` is a failure too: `else`, or the column's
+        // default, says what happens.
+        let fallback_nullable = match &a.on_failure {
+            Some(OnFailure::Default { expr, .. }) => Some(expr.ty.nullable),
+            Some(OnFailure::Reject { .. }) => Some(false),
+            None => None,
+        };
+        if !target.nullable && e.ty.nullable && col.default.is_none() {
+            match fallback_nullable {
+                None => {
+                    let d = Diagnostic::new(codes::NULL_INTO_NOT_NULL, format!("`{path}` is not null, but this value can be NULL"))
+                        .primary(e.span, format!("this {} can be NULL", e.ty.kind))
+                        .secondary(col.span, "declared `not null` here")
+                        .help("use `coalesce(x, fallback)`, add `else reject \"reason\"` or `else <value>`, or give the column a `default`");
+                    self.report(d);
+                }
+                Some(true) => {
+                    let span = match &a.on_failure {
+                        Some(OnFailure::Default { expr, .. }) => expr.span,
+                        _ => a.span,
+                    };
+                    let d = Diagnostic::new(
+                        codes::NULL_INTO_NOT_NULL,
+                        format!("`{path}` is not null, but its fallback can be NULL"),
+                    )
+                    .primary(span, "can be NULL")
+                    .help("give a fallback that is never NULL, or `else reject \"reason\"`");
+                    self.report(d);
+                }
+                Some(false) => {}
+            }
+        }
+        if a.allow_pii.is_none() {
+            if let Some(&pii_col) = f.pii.iter().next() {
+                let src = self.ir.column(pii_col);
+                let d = Diagnostic::new(codes::PII_UNMASKED, format!("personal data from `{}` flows into `{path}` unmasked", self.ir.column_path(pii_col)))
+                    .primary(e.span, "carries a `pii` column")
+                    .secondary(src.span, "declared `pii` here")
+                    .help("mask it (`sha256(x)`, `mask(x)`), drop it, or record the decision: `… allow pii \"reason\"`");
+                self.report(d);
+            }
+        }
+    }
+
+    fn no_failure_outside_assignment(&mut self, e: &Expr, facts: &FactFinder<'_>, what: &str) {
+        if !e.ty.is_error() && facts.facts(e).fallible {
+            let d = Diagnostic::new(codes::FALLIBLE, format!("{what} can fail, and there is no `else` for it"))
+                .primary(e.span, failure_cause(e, self.ir))
+                .help("move the fallible part into an assignment with `else`, or make it total (a lookup with `else =>`, `coalesce`)");
+            self.report(d);
+        }
+    }
+
+    /// `cast("…" as T)` of a literal is checked now: it fails on every row.
+    fn constant_cast(&mut self, e: &Expr) {
+        let ExprKind::Cast { expr, to } = &e.kind else {
+            return;
+        };
+        let ExprKind::Literal(Const::Text(s)) = &expr.kind else {
+            return;
+        };
+        if let Some(problem) = literal_cast_problem(s, to.kind) {
+            let d = Diagnostic::new(
+                codes::BAD_CONSTANT,
+                format!("\"{s}\" cannot be converted to {}", to.kind),
+            )
+            .primary(expr.span, problem)
+            .help(format!("write a valid {} literal", to.kind));
+            self.report(d);
+        }
+    }
+}
+
+/// Says why an expression can fail, naming the first fallible part.
+fn failure_cause(e: &Expr, ir: &cutover_ir::Ir) -> String {
+    let mut cause = None;
+    walk(e, &mut |x| {
+        if cause.is_some() {
+            return;
+        }
+        cause = match &x.kind {
+            ExprKind::Lookup { lookup, .. } if ir.lookup(*lookup).otherwise.is_none() => {
+                Some(format!(
+                    "lookup `{}` has no `else =>` entry, so a missing key fails",
+                    ir.lookup(*lookup).name
+                ))
+            }
+            ExprKind::Call {
+                func: cutover_ir::Func::Builtin(b),
+                ..
+            } if b.is_fallible() => Some(format!("`{}` fails on values it cannot read", b.name())),
+            ExprKind::Cast { expr, to } if crate::facts::cast_can_fail(expr, to.kind) => {
+                Some(format!(
+                    "casting {} to {} fails on values that do not convert",
+                    expr.ty.kind, to.kind
+                ))
+            }
+            ExprKind::Call {
+                func: cutover_ir::Func::User(id),
+                ..
+            } => Some(format!("`{}` can fail", ir.func(*id).name)),
+            _ => None,
+        };
+    });
+    cause.unwrap_or_else(|| "this can fail".to_owned())
+}
+
+/// Why a text literal does not convert to a type, if it does not.
+fn literal_cast_problem(s: &str, to: TypeKind) -> Option<&'static str> {
+    let t = s.trim();
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    let date_ok = |d: &str| {
+        let p: Vec<&str> = d.split('-').collect();
+        p.len() == 3
+            && p[0].len() == 4
+            && p[1].len() == 2
+            && p[2].len() == 2
+            && p.iter().all(|x| digits(x))
+            && {
+                let (y, m, day) = (
+                    p[0].parse::<u32>().unwrap_or(0),
+                    p[1].parse::<u32>().unwrap_or(0),
+                    p[2].parse::<u32>().unwrap_or(0),
+                );
+                let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+                let max = match m {
+                    1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                    4 | 6 | 9 | 11 => 30,
+                    2 if leap => 29,
+                    2 => 28,
+                    _ => 0,
+                };
+                (1..=max).contains(&day)
+            }
+    };
+    let time_ok = |x: &str| {
+        let p: Vec<&str> = x.split(':').collect();
+        (p.len() == 2 || p.len() == 3)
+            && p.iter().all(|q| q.len() >= 2 && digits(&q[..2]))
+            && p[0].parse::<u32>().is_ok_and(|h| h < 24)
+            && p[1].parse::<u32>().is_ok_and(|m| m < 60)
+    };
+    use TypeKind::*;
+    let ok = match to {
+        SmallInt | Int | BigInt => {
+            t.strip_prefix('-')
+                .unwrap_or(t)
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && !t.is_empty()
+        }
+        Decimal { .. } | Float => t.parse::<f64>().is_ok(),
+        Bool => matches!(t, "true" | "false"),
+        Date => date_ok(t),
+        Time => time_ok(t),
+        Timestamp | Timestamptz => {
+            let (d, rest) = t.split_at(t.find([' ', 'T']).unwrap_or(t.len()));
+            let rest = rest.get(1..).unwrap_or("").trim_end_matches('Z');
+            date_ok(d) && (rest.is_empty() || time_ok(rest.split(['+', '.']).next().unwrap_or("")))
+        }
+        Uuid => {
+            let p: Vec<&str> = t.split('-').collect();
+            p.len() == 5
+                && [8, 4, 4, 4, 12]
+                    .iter()
+                    .zip(&p)
+                    .all(|(n, q)| q.len() == *n && q.bytes().all(|b| b.is_ascii_hexdigit()))
+        }
+        _ => true,
+    };
+    (!ok).then_some("not a valid value of this type")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TypeKind::*;
+
+    #[test]
+    fn fits() {
+        assert_eq!(fit(Varchar(50), Varchar(100)), Fit::Fits);
+        assert!(matches!(fit(Varchar(500), Varchar(100)), Fit::Narrowing(_)));
+        assert!(matches!(fit(Text, Varchar(100)), Fit::Narrowing(_)));
+        assert_eq!(fit(Int, BigInt), Fit::Fits);
+        assert!(matches!(fit(BigInt, Int), Fit::Narrowing(_)));
+        assert_eq!(
+            fit(
+                Decimal {
+                    precision: 10,
+                    scale: 2
+                },
+                Decimal {
+                    precision: 12,
+                    scale: 2
+                }
+            ),
+            Fit::Fits
+        );
+        assert!(matches!(
+            fit(
+                Decimal {
+                    precision: 12,
+                    scale: 2
+                },
+                Decimal {
+                    precision: 10,
+                    scale: 2
+                }
+            ),
+            Fit::Narrowing(_)
+        ));
+        assert!(matches!(fit(Text, Int), Fit::Narrowing(_)));
+        assert!(matches!(fit(Text, Date), Fit::Narrowing(_)));
+        assert!(matches!(fit(Timestamptz, Date), Fit::Narrowing(_)));
+        assert_eq!(fit(Bool, Date), Fit::Mismatch);
+        assert_eq!(fit(Null, Date), Fit::Fits);
+    }
+
+    #[test]
+    fn literal_casts() {
+        assert_eq!(
+            literal_cast_problem("00000000-0000-0000-0000-000000000000", Uuid),
+            None
+        );
+        assert!(literal_cast_problem("0000-0000", Uuid).is_some());
+        assert_eq!(literal_cast_problem("2024-02-29", Date), None);
+        assert!(literal_cast_problem("2023-02-29", Date).is_some());
+        assert_eq!(literal_cast_problem("2025-06-14 02:00:00", Timestamp), None);
+        assert!(literal_cast_problem("12x", Int).is_some());
+    }
+}
