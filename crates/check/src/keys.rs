@@ -191,60 +191,95 @@ impl Checker<'_> {
         }
     }
 
-    /// Maps load parents before children; a cycle of foreign keys among
-    /// loaded target tables has no such order.
+    /// Reports a cycle among the target foreign keys (E0325).
     fn load_order(&mut self) {
-        let ir = self.ir;
-        let loaded: BTreeSet<TableId> = ir.maps.iter().map(|m| m.target).collect();
-        // child -> parents, among loaded tables (self-references excluded:
-        // a load handles them within one table).
-        let mut parents: BTreeMap<TableId, Vec<(TableId, Span)>> = BTreeMap::new();
-        for &t in &loaded {
-            for fk in &ir.table(t).foreign_keys {
-                if fk.table != t && loaded.contains(&fk.table) {
-                    parents.entry(t).or_default().push((fk.table, fk.span));
-                }
-            }
+        if let Err(cycle) = load_order(self.ir) {
+            let ir = self.ir;
+            let path: Vec<String> = cycle.tables.iter().map(|t| ir.table_path(*t)).collect();
+            let d = Diagnostic::new(codes::LOAD_CYCLE, format!("the target foreign keys form a cycle: {}", path.join(" → ")))
+                .primary(cycle.span, "this reference closes the cycle")
+                .help("no load order satisfies every foreign key: make one reference deferrable (`deferred constraints`) or load in two passes, filling one column with an update after both tables are loaded");
+            self.diags.push(d);
         }
-        let mut state: BTreeMap<TableId, u8> = BTreeMap::new();
-        let mut reported = false;
-        for &start in &loaded {
-            if reported || state.get(&start).copied().unwrap_or(0) != 0 {
-                continue;
-            }
-            let mut stack: Vec<(TableId, usize)> = vec![(start, 0)];
-            state.insert(start, 1);
-            while let Some(&mut (t, ref mut next)) = stack.last_mut() {
-                let ps = parents.get(&t).map(Vec::as_slice).unwrap_or(&[]);
-                if let Some(&(p, span)) = ps.get(*next) {
-                    *next += 1;
-                    match state.get(&p).copied().unwrap_or(0) {
-                        0 => {
-                            state.insert(p, 1);
-                            stack.push((p, 0));
-                        }
-                        1 if !reported => {
-                            reported = true;
-                            let from = stack.iter().position(|(x, _)| *x == p).unwrap_or(0);
-                            let mut path: Vec<String> = stack[from..]
-                                .iter()
-                                .map(|(x, _)| ir.table_path(*x))
-                                .collect();
-                            path.push(ir.table_path(p));
-                            let d = Diagnostic::new(codes::LOAD_CYCLE, format!("the target foreign keys form a cycle: {}", path.join(" → ")))
-                                .primary(span, "this reference closes the cycle")
-                                .help("no load order satisfies every foreign key: make one reference deferrable (`deferred constraints`) or load in two passes, filling one column with an update after both tables are loaded");
-                            self.diags.push(d);
-                        }
-                        _ => {}
+    }
+}
+
+/// A table on the depth-first path, its parents and the next one to visit.
+type Visit = (TableId, Vec<(TableId, Span)>, usize);
+
+/// A cycle of foreign keys among loaded target tables.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LoadCycle {
+    /// The tables around the cycle; the first is repeated at the end.
+    pub tables: Vec<TableId>,
+    /// The reference that closes it.
+    pub span: Span,
+}
+
+/// The order to run the maps in: every map into a table runs after the
+/// maps into the tables it references (self-references are handled within
+/// one table's load). Maps into one table keep their spec order, and so do
+/// unrelated tables where the foreign keys allow.
+pub fn load_order(ir: &Ir) -> Result<Vec<MapId>, LoadCycle> {
+    let mut loaded: Vec<TableId> = Vec::new();
+    for m in &ir.maps {
+        if !loaded.contains(&m.target) {
+            loaded.push(m.target);
+        }
+    }
+    let parents = |t: TableId| -> Vec<(TableId, Span)> {
+        ir.table(t)
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.table != t && loaded.contains(&fk.table))
+            .map(|fk| (fk.table, fk.span))
+            .collect()
+    };
+    // Depth-first over parents; a table is placed when all its parents are.
+    let mut state: BTreeMap<TableId, u8> = BTreeMap::new();
+    let mut order: Vec<TableId> = Vec::new();
+    for &start in &loaded {
+        if state.get(&start).copied().unwrap_or(0) != 0 {
+            continue;
+        }
+        let mut stack: Vec<Visit> = vec![(start, parents(start), 0)];
+        state.insert(start, 1);
+        while let Some((t, ps, next)) = stack.last_mut() {
+            if let Some(&(p, span)) = ps.get(*next) {
+                *next += 1;
+                match state.get(&p).copied().unwrap_or(0) {
+                    0 => {
+                        state.insert(p, 1);
+                        let pp = parents(p);
+                        stack.push((p, pp, 0));
                     }
-                } else {
-                    state.insert(t, 2);
-                    stack.pop();
+                    1 => {
+                        let from = stack.iter().position(|(x, _, _)| *x == p).unwrap_or(0);
+                        let mut tables: Vec<TableId> =
+                            stack[from..].iter().map(|(x, _, _)| *x).collect();
+                        tables.push(p);
+                        return Err(LoadCycle { tables, span });
+                    }
+                    _ => {}
                 }
+            } else {
+                let t = *t;
+                state.insert(t, 2);
+                order.push(t);
+                stack.pop();
             }
         }
     }
+    Ok(order
+        .iter()
+        .flat_map(|t| {
+            ir.maps
+                .iter()
+                .enumerate()
+                .filter(move |(_, m)| m.target == *t)
+                .map(|(i, _)| MapId(i as u32))
+        })
+        .collect())
 }
 
 /// What `ref` must agree with across maps into one table: the `uuid_v5`

@@ -15,6 +15,8 @@ mod facts;
 mod keys;
 mod rules;
 
+pub use keys::{load_order, LoadCycle};
+
 use cutover_diagnostics::{sort, Diagnostic};
 use cutover_ir::Ir;
 use cutover_syntax::Ast;
