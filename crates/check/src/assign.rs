@@ -22,11 +22,7 @@ pub enum Fit {
 /// Whether a value of type `from` can be stored in a column of type `to`.
 pub fn fit(from: TypeKind, to: TypeKind) -> Fit {
     use TypeKind::*;
-    let digits = |k: TypeKind| match k {
-        SmallInt => 5u32,
-        Int => 10,
-        _ => 19,
-    };
+    let digits = |k: TypeKind| u32::from(k.integer_digits().unwrap_or(19));
     match (from, to) {
         (Null | Error, _) | (_, Error) => Fit::Fits,
         (f, t) if f == t => Fit::Fits,

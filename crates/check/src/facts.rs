@@ -249,13 +249,9 @@ pub fn cast_can_fail(expr: &Expr, to: TypeKind) -> bool {
         (SmallInt, Int | BigInt) | (Int, BigInt) => false,
         (f, Float) if f.is_numeric() => false,
         (f, Decimal { precision, scale }) if f.is_integer() => {
-            let digits = match f {
-                SmallInt => 5,
-                Int => 10,
-                _ => 19,
-            };
-            (precision - scale) < digits
+            (precision - scale) < f.integer_digits().unwrap_or(19)
         }
+        // Extra scale is rounded away (never fails); integer digits overflow.
         (
             Decimal {
                 precision: p1,
@@ -265,11 +261,7 @@ pub fn cast_can_fail(expr: &Expr, to: TypeKind) -> bool {
                 precision: p2,
                 scale: s2,
             },
-        ) => {
-            // Scale is rounded away (never fails); integer digits can overflow.
-            let _ = (s1, s2);
-            (p1 - s1) > (p2 - s2)
-        }
+        ) => (p1 - s1) > (p2 - s2),
         (Date, Timestamp | Timestamptz) => false,
         (Timestamp | Timestamptz, Date | Time) => false,
         (Timestamp, Timestamptz) | (Timestamptz, Timestamp) => false,

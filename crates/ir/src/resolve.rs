@@ -77,6 +77,27 @@ fn unknown(
     }
 }
 
+/// An unknown-name diagnostic: "did you mean" when a candidate is close,
+/// otherwise the list of what exists (`listing` introduces it).
+fn unknown_among<'a>(
+    code: Code,
+    what: &str,
+    name: &str,
+    span: Span,
+    candidates: impl Iterator<Item = &'a str> + Clone,
+    listing: &str,
+) -> Diagnostic {
+    let suggestion = did_you_mean(name, candidates.clone());
+    unknown(
+        code,
+        what,
+        name,
+        span,
+        suggestion,
+        format!("{listing} {}", list_names(candidates)),
+    )
+}
+
 fn list_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let mut v: Vec<&str> = names.collect();
     v.sort_unstable();
@@ -551,19 +572,13 @@ impl Resolver {
 
     fn find_table(&mut self, r: &ast::TableRef) -> Option<TableId> {
         let Some(&system) = self.systems.get(&r.system.name) else {
-            let suggestion = did_you_mean(&r.system.name, self.systems.keys().map(String::as_str))
-                .map(str::to_owned);
-            let help = format!(
-                "the systems are {}",
-                list_names(self.systems.keys().map(String::as_str))
-            );
-            self.report(unknown(
+            self.report(unknown_among(
                 codes::UNKNOWN_SYSTEM,
                 "system",
                 &r.system.name,
                 r.system.span,
-                suggestion.as_deref(),
-                help,
+                self.systems.keys().map(String::as_str),
+                "the systems are",
             ));
             return None;
         };
@@ -580,19 +595,14 @@ impl Resolver {
             .iter()
             .map(|t| self.ir.table(*t).name.as_str())
             .collect();
-        let suggestion = did_you_mean(&name.name, names.iter().copied()).map(str::to_owned);
-        let help = format!(
-            "the tables of `{}` are {}",
-            sys.name,
-            list_names(names.into_iter())
-        );
-        let d = unknown(
+        let listing = format!("the tables of `{}` are", sys.name);
+        let d = unknown_among(
             codes::UNKNOWN_TABLE,
             "table",
             &name.name,
             name.span,
-            suggestion.as_deref(),
-            help,
+            names.into_iter(),
+            &listing,
         );
         let d = Diagnostic {
             message: format!("unknown table `{}` in system `{}`", name.name, sys.name),
@@ -611,18 +621,14 @@ impl Resolver {
             .keys()
             .map(String::as_str)
             .collect();
-        let suggestion = did_you_mean(&name.name, names.iter().copied()).map(str::to_owned);
-        let help = format!(
-            "the columns of `{path}` are {}",
-            list_names(names.into_iter())
-        );
-        let d = unknown(
+        let listing = format!("the columns of `{path}` are");
+        let d = unknown_among(
             codes::UNKNOWN_COLUMN,
             "column",
             &name.name,
             name.span,
-            suggestion.as_deref(),
-            help,
+            names.into_iter(),
+            &listing,
         );
         let d = Diagnostic {
             message: format!("unknown column `{}` in `{path}`", name.name),
@@ -1075,20 +1081,13 @@ impl Resolver {
             ast::ExprKind::Index { lookup, key } => {
                 let key = self.expr(key, scope);
                 let Some(&id) = self.lookups.get(&lookup.name) else {
-                    let suggestion =
-                        did_you_mean(&lookup.name, self.lookups.keys().map(String::as_str))
-                            .map(str::to_owned);
-                    let help = format!(
-                        "the lookups are {}",
-                        list_names(self.lookups.keys().map(String::as_str))
-                    );
-                    self.report(unknown(
+                    self.report(unknown_among(
                         codes::UNKNOWN_LOOKUP,
                         "lookup",
                         &lookup.name,
                         lookup.span,
-                        suggestion.as_deref(),
-                        help,
+                        self.lookups.keys().map(String::as_str),
+                        "the lookups are",
                     ));
                     return error_expr(span);
                 };
@@ -1669,20 +1668,13 @@ impl Resolver {
                         span,
                     },
                     None => {
-                        let suggestion =
-                            did_you_mean(&name.name, params.iter().map(|p| p.name.as_str()))
-                                .map(str::to_owned);
-                        let help = format!(
-                            "an `fn` body sees only its parameters: {}",
-                            list_names(params.iter().map(|p| p.name.as_str()))
-                        );
-                        self.report(unknown(
+                        self.report(unknown_among(
                             codes::UNKNOWN_COLUMN,
                             "parameter",
                             &name.name,
                             name.span,
-                            suggestion.as_deref(),
-                            help,
+                            params.iter().map(|p| p.name.as_str()),
+                            "an `fn` body sees only its parameters:",
                         ));
                         error_expr(span)
                     }
@@ -1717,20 +1709,13 @@ impl Resolver {
                 let Some(source) = tables.iter().position(|(alias, t)| {
                     *alias == qualifier.name || self.ir.table(*t).name == qualifier.name
                 }) else {
-                    let suggestion =
-                        did_you_mean(&qualifier.name, tables.iter().map(|(a, _)| a.as_str()))
-                            .map(str::to_owned);
-                    let help = format!(
-                        "the tables here are {}",
-                        list_names(tables.iter().map(|(a, _)| a.as_str()))
-                    );
-                    self.report(unknown(
+                    self.report(unknown_among(
                         codes::UNKNOWN_TABLE,
                         "table or alias",
                         &qualifier.name,
                         qualifier.span,
-                        suggestion.as_deref(),
-                        help,
+                        tables.iter().map(|(a, _)| a.as_str()),
+                        "the tables here are",
                     ));
                     return error_expr(span);
                 };
@@ -1821,19 +1806,13 @@ impl Resolver {
                             .filter(|t| self.ir.system(t.system).role == Role::Target)
                             .map(|t| t.name.as_str())
                             .collect();
-                        let suggestion =
-                            did_you_mean(&name.name, names.iter().copied()).map(str::to_owned);
-                        let help = format!(
-                            "`ref` names a target table: {}",
-                            list_names(names.into_iter())
-                        );
-                        self.report(unknown(
+                        self.report(unknown_among(
                             codes::UNKNOWN_TABLE,
                             "target table",
                             &name.name,
                             name.span,
-                            suggestion.as_deref(),
-                            help,
+                            names.iter().copied(),
+                            "`ref` names a target table:",
                         ));
                         None
                     }
@@ -1881,20 +1860,13 @@ impl Resolver {
                 if self.failed_maps.contains(&n.name) {
                     return None;
                 }
-                let suggestion =
-                    did_you_mean(&n.name, self.maps_by_name.keys().map(String::as_str))
-                        .map(str::to_owned);
-                let help = format!(
-                    "the named maps are {}",
-                    list_names(self.maps_by_name.keys().map(String::as_str))
-                );
-                self.report(unknown(
+                self.report(unknown_among(
                     codes::UNKNOWN_MAP,
                     "map",
                     &n.name,
                     n.span,
-                    suggestion.as_deref(),
-                    help,
+                    self.maps_by_name.keys().map(String::as_str),
+                    "the named maps are",
                 ));
                 None
             }
@@ -2200,19 +2172,13 @@ impl Resolver {
         if let Some(&g) = self.gates.get(&name.name) {
             return Some(g);
         }
-        let suggestion =
-            did_you_mean(&name.name, self.gates.keys().map(String::as_str)).map(str::to_owned);
-        let help = format!(
-            "the gates are {}",
-            list_names(self.gates.keys().map(String::as_str))
-        );
-        self.report(unknown(
+        self.report(unknown_among(
             codes::UNKNOWN_GATE,
             "gate",
             &name.name,
             name.span,
-            suggestion.as_deref(),
-            help,
+            self.gates.keys().map(String::as_str),
+            "the gates are",
         ));
         None
     }
@@ -2318,20 +2284,13 @@ impl Resolver {
                 match self.phases.get(&a.name) {
                     Some(&id) => after.push(id),
                     None => {
-                        let suggestion =
-                            did_you_mean(&a.name, self.phases.keys().map(String::as_str))
-                                .map(str::to_owned);
-                        let help = format!(
-                            "the phases are {}",
-                            list_names(self.phases.keys().map(String::as_str))
-                        );
-                        self.report(unknown(
+                        self.report(unknown_among(
                             codes::UNKNOWN_PHASE,
                             "phase",
                             &a.name,
                             a.span,
-                            suggestion.as_deref(),
-                            help,
+                            self.phases.keys().map(String::as_str),
+                            "the phases are",
                         ));
                     }
                 }

@@ -153,7 +153,7 @@ impl TypeKind {
     }
 
     /// Digits before the point an integer type needs, as a decimal.
-    fn integer_digits(self) -> Option<u8> {
+    pub fn integer_digits(self) -> Option<u8> {
         match self {
             TypeKind::SmallInt => Some(5),
             TypeKind::Int => Some(10),
