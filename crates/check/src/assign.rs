@@ -52,7 +52,11 @@ pub fn fit(from: TypeKind, to: TypeKind) -> Fit {
             if s1 <= s2 && p1 - s1 <= p2 - s2 {
                 Fit::Fits
             } else if s1 > s2 && p1 - s1 <= p2 - s2 {
-                Fit::Narrowing(format!("{from} has more decimal places than {to}: use `round(x, {s2})`"))
+                // `round` may carry into one more integer digit, so only a
+                // cast can say what happens when it does.
+                Fit::Narrowing(format!(
+                    "{from} has more decimal places than {to}: use `cast(x as {to}) else reject \"…\"`, which rounds and quarantines a value whose rounding overflows"
+                ))
             } else {
                 Fit::Narrowing(format!(
                     "{from} may not fit in {to}: use `cast(x as {to}) else reject \"…\"` to quarantine values out of range"
@@ -65,6 +69,9 @@ pub fn fit(from: TypeKind, to: TypeKind) -> Fit {
             Fit::Narrowing(format!("decimals lose their fraction in {t}: use `cast(round(x) as {t}) else reject \"…\"`"))
         }
         (Date, Timestamp) => Fit::Fits,
+        (Date, Timestamptz) => Fit::Narrowing(
+            "a date has no time zone: say which with `to_utc(cast(x as timestamp), \"Area/City\")`".to_owned(),
+        ),
         (Timestamp, Timestamptz) => Fit::Narrowing(
             "a timestamp has no time zone: say which with `to_utc(x, \"Area/City\")`".to_owned(),
         ),
@@ -173,7 +180,7 @@ impl Checker<'_> {
         match &a.on_failure {
             None if f.fallible => {
                 let d = Diagnostic::new(codes::FALLIBLE, format!("the value of `{path}` can fail, and nothing says what happens then"))
-                    .primary(e.span, failure_cause(e, self.ir))
+                    .primary(e.span, failure_cause(e, self.ir, facts))
                     .help("add `else reject \"reason\"` to quarantine the row, or `else <value>` to use a fallback");
                 self.report(d);
             }
@@ -195,7 +202,7 @@ impl Checker<'_> {
                         codes::FALLIBLE,
                         format!("the fallback for `{path}` can itself fail"),
                     )
-                    .primary(fallback.span, failure_cause(fallback, self.ir))
+                    .primary(fallback.span, failure_cause(fallback, self.ir, facts))
                     .help("use a fallback that always succeeds, such as a constant or `null`");
                     self.report(d);
                 }
@@ -204,41 +211,44 @@ impl Checker<'_> {
         }
         // A NULL into `not null` is a failure too: `else`, or the column's
         // default, says what happens.
-        let fallback_nullable = match &a.on_failure {
-            Some(OnFailure::Default { expr, .. }) => Some(expr.ty.nullable),
-            Some(OnFailure::Reject { .. }) => Some(false),
-            None => None,
-        };
-        if !target.nullable && e.ty.nullable && col.default.is_none() {
-            match fallback_nullable {
-                None => {
+        if !target.nullable && col.default.is_none() {
+            match &a.on_failure {
+                None if e.ty.nullable => {
                     let d = Diagnostic::new(codes::NULL_INTO_NOT_NULL, format!("`{path}` is not null, but this value can be NULL"))
                         .primary(e.span, format!("this {} can be NULL", e.ty.kind))
                         .secondary(col.span, "declared `not null` here")
                         .help("use `coalesce(x, fallback)`, add `else reject \"reason\"` or `else <value>`, or give the column a `default`");
                     self.report(d);
                 }
-                Some(true) => {
-                    let span = match &a.on_failure {
-                        Some(OnFailure::Default { expr, .. }) => expr.span,
-                        _ => a.span,
-                    };
+                // The fallback is used on failure whether or not the value
+                // itself can be NULL, so it must not be NULL either.
+                Some(OnFailure::Default { expr: fallback, .. }) if fallback.ty.nullable => {
                     let d = Diagnostic::new(
                         codes::NULL_INTO_NOT_NULL,
                         format!("`{path}` is not null, but its fallback can be NULL"),
                     )
-                    .primary(span, "can be NULL")
+                    .primary(fallback.span, "can be NULL")
+                    .secondary(col.span, "declared `not null` here")
                     .help("give a fallback that is never NULL, or `else reject \"reason\"`");
                     self.report(d);
                 }
-                Some(false) => {}
+                _ => {}
             }
         }
         if a.allow_pii.is_none() {
-            if let Some(&pii_col) = f.pii.iter().next() {
+            let mut pii = f.pii.clone();
+            let mut span = e.span;
+            if let Some(OnFailure::Default { expr: fallback, .. }) = &a.on_failure {
+                let fb = facts.facts(fallback).pii;
+                if pii.is_empty() && !fb.is_empty() {
+                    span = fallback.span;
+                }
+                pii.extend(fb);
+            }
+            if let Some(&pii_col) = pii.iter().next() {
                 let src = self.ir.column(pii_col);
                 let d = Diagnostic::new(codes::PII_UNMASKED, format!("personal data from `{}` flows into `{path}` unmasked", self.ir.column_path(pii_col)))
-                    .primary(e.span, "carries a `pii` column")
+                    .primary(span, "carries a `pii` column")
                     .secondary(src.span, "declared `pii` here")
                     .help("mask it (`sha256(x)`, `mask(x)`), drop it, or record the decision: `… allow pii \"reason\"`");
                 self.report(d);
@@ -249,7 +259,7 @@ impl Checker<'_> {
     fn no_failure_outside_assignment(&mut self, e: &Expr, facts: &FactFinder<'_>, what: &str) {
         if !e.ty.is_error() && facts.facts(e).fallible {
             let d = Diagnostic::new(codes::FALLIBLE, format!("{what} can fail, and there is no `else` for it"))
-                .primary(e.span, failure_cause(e, self.ir))
+                .primary(e.span, failure_cause(e, self.ir, facts))
                 .help("move the fallible part into an assignment with `else`, or make it total (a lookup with `else =>`, `coalesce`)");
             self.report(d);
         }
@@ -260,13 +270,20 @@ impl Checker<'_> {
         let ExprKind::Cast { expr, to } = &e.kind else {
             return;
         };
-        let ExprKind::Literal(Const::Text(s)) = &expr.kind else {
+        let ExprKind::Literal(c) = &expr.kind else {
             return;
         };
-        if let Some(problem) = literal_cast_problem(s, to.kind) {
+        if let Some(problem) = literal_cast_problem(c, to.kind) {
+            let shown = match c {
+                Const::Text(s) => format!("{s:?}"),
+                Const::Int(i) => i.to_string(),
+                Const::Decimal(d) => d.clone(),
+                Const::Bool(b) => b.to_string(),
+                Const::Null => "null".to_owned(),
+            };
             let d = Diagnostic::new(
                 codes::BAD_CONSTANT,
-                format!("\"{s}\" cannot be converted to {}", to.kind),
+                format!("{shown} cannot be converted to {}", to.kind),
             )
             .primary(expr.span, problem)
             .help(format!("write a valid {} literal", to.kind));
@@ -276,7 +293,7 @@ impl Checker<'_> {
 }
 
 /// Says why an expression can fail, naming the first fallible part.
-fn failure_cause(e: &Expr, ir: &cutover_ir::Ir) -> String {
+fn failure_cause(e: &Expr, ir: &cutover_ir::Ir, facts: &FactFinder<'_>) -> String {
     let mut cause = None;
     walk(e, &mut |x| {
         if cause.is_some() {
@@ -302,73 +319,117 @@ fn failure_cause(e: &Expr, ir: &cutover_ir::Ir) -> String {
             ExprKind::Call {
                 func: cutover_ir::Func::User(id),
                 ..
-            } => Some(format!("`{}` can fail", ir.func(*id).name)),
+            } if facts.facts(x).fallible => Some(format!("`{}` can fail", ir.func(*id).name)),
             _ => None,
         };
     });
     cause.unwrap_or_else(|| "this can fail".to_owned())
 }
 
-/// Why a text literal does not convert to a type, if it does not.
-fn literal_cast_problem(s: &str, to: TypeKind) -> Option<&'static str> {
-    let t = s.trim();
+/// Why a constant does not convert to a type, if it does not. Works on
+/// characters, never byte offsets, so any text is safe to inspect.
+fn literal_cast_problem(c: &Const, to: TypeKind) -> Option<&'static str> {
+    use TypeKind::*;
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    let int_range = |k: TypeKind| match k {
+        SmallInt => (i16::MIN as i64, i16::MAX as i64),
+        Int => (i32::MIN as i64, i32::MAX as i64),
+        _ => (i64::MIN, i64::MAX),
+    };
+    // Plain decimal notation only: no exponent, NaN or infinity.
+    let decimal_ok = |x: &str, precision: Option<(u8, u8)>| {
+        let body = x.strip_prefix('-').unwrap_or(x);
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        if !digits(int) || !(frac.is_empty() || digits(frac)) {
+            return false;
+        }
+        match precision {
+            Some((p, s)) => int.trim_start_matches('0').len() <= (p - s) as usize,
+            None => true,
+        }
+    };
     let date_ok = |d: &str| {
         let p: Vec<&str> = d.split('-').collect();
-        p.len() == 3
-            && p[0].len() == 4
-            && p[1].len() == 2
-            && p[2].len() == 2
-            && p.iter().all(|x| digits(x))
-            && {
-                let (y, m, day) = (
-                    p[0].parse::<u32>().unwrap_or(0),
-                    p[1].parse::<u32>().unwrap_or(0),
-                    p[2].parse::<u32>().unwrap_or(0),
-                );
-                let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-                let max = match m {
-                    1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-                    4 | 6 | 9 | 11 => 30,
-                    2 if leap => 29,
-                    2 => 28,
-                    _ => 0,
-                };
-                (1..=max).contains(&day)
-            }
+        if p.len() != 3
+            || p[0].len() != 4
+            || p[1].len() != 2
+            || p[2].len() != 2
+            || !p.iter().all(|x| digits(x))
+        {
+            return false;
+        }
+        let (y, m, day) = (
+            p[0].parse::<u32>().unwrap_or(0),
+            p[1].parse::<u32>().unwrap_or(0),
+            p[2].parse::<u32>().unwrap_or(0),
+        );
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let max = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 0,
+        };
+        (1..=max).contains(&day)
     };
     let time_ok = |x: &str| {
         let p: Vec<&str> = x.split(':').collect();
-        (p.len() == 2 || p.len() == 3)
-            && p.iter().all(|q| q.len() >= 2 && digits(&q[..2]))
-            && p[0].parse::<u32>().is_ok_and(|h| h < 24)
-            && p[1].parse::<u32>().is_ok_and(|m| m < 60)
+        let two = |q: &str| q.len() == 2 && digits(q);
+        let seconds_ok = |q: &str| {
+            let (whole, frac) = q.split_once('.').unwrap_or((q, ""));
+            two(whole) && whole < "60" && (frac.is_empty() || digits(frac))
+        };
+        match p.as_slice() {
+            [h, m] => two(h) && *h < "24" && two(m) && *m < "60",
+            [h, m, sec] => two(h) && *h < "24" && two(m) && *m < "60" && seconds_ok(sec),
+            _ => false,
+        }
     };
-    use TypeKind::*;
-    let ok = match to {
-        SmallInt | Int | BigInt => {
-            t.strip_prefix('-')
-                .unwrap_or(t)
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-                && !t.is_empty()
+    let ok = match (c, to) {
+        (Const::Null, _) => true,
+        (Const::Int(i), k) if k.is_integer() => {
+            let (lo, hi) = int_range(k);
+            (lo..=hi).contains(i)
         }
-        Decimal { .. } | Float => t.parse::<f64>().is_ok(),
-        Bool => matches!(t, "true" | "false"),
-        Date => date_ok(t),
-        Time => time_ok(t),
-        Timestamp | Timestamptz => {
-            let (d, rest) = t.split_at(t.find([' ', 'T']).unwrap_or(t.len()));
-            let rest = rest.get(1..).unwrap_or("").trim_end_matches('Z');
-            date_ok(d) && (rest.is_empty() || time_ok(rest.split(['+', '.']).next().unwrap_or("")))
+        (Const::Int(i), Decimal { precision, scale }) => {
+            decimal_ok(&i.to_string(), Some((precision, scale)))
         }
-        Uuid => {
-            let p: Vec<&str> = t.split('-').collect();
-            p.len() == 5
-                && [8, 4, 4, 4, 12]
-                    .iter()
-                    .zip(&p)
-                    .all(|(n, q)| q.len() == *n && q.bytes().all(|b| b.is_ascii_hexdigit()))
+        (Const::Decimal(d), Decimal { precision, scale }) => {
+            decimal_ok(d, Some((precision, scale)))
+        }
+        (Const::Text(s), k) => {
+            let t = s.trim();
+            match k {
+                k if k.is_integer() => {
+                    let (lo, hi) = int_range(k);
+                    t.parse::<i64>().is_ok_and(|i| (lo..=hi).contains(&i))
+                }
+                Decimal { precision, scale } => decimal_ok(t, Some((precision, scale))),
+                Float => decimal_ok(t, None),
+                Bool => matches!(t, "true" | "false"),
+                Date => date_ok(t),
+                Time => time_ok(t),
+                Timestamp | Timestamptz => {
+                    let t = t.strip_suffix('Z').unwrap_or(t);
+                    match t.split_once([' ', 'T']) {
+                        None => date_ok(t),
+                        Some((d, rest)) => {
+                            date_ok(d) && time_ok(rest.split('+').next().unwrap_or(""))
+                        }
+                    }
+                }
+                Uuid => {
+                    let p: Vec<&str> = t.split('-').collect();
+                    p.len() == 5
+                        && [8, 4, 4, 4, 12]
+                            .iter()
+                            .zip(&p)
+                            .all(|(n, q)| q.len() == *n && q.bytes().all(|b| b.is_ascii_hexdigit()))
+                }
+                Varchar(n) | Char(n) => s.chars().count() <= n as usize,
+                _ => true,
+            }
         }
         _ => true,
     };
@@ -422,14 +483,41 @@ mod tests {
 
     #[test]
     fn literal_casts() {
+        let t = |s: &str| Const::Text(s.to_owned());
         assert_eq!(
-            literal_cast_problem("00000000-0000-0000-0000-000000000000", Uuid),
+            literal_cast_problem(&t("00000000-0000-0000-0000-000000000000"), Uuid),
             None
         );
-        assert!(literal_cast_problem("0000-0000", Uuid).is_some());
-        assert_eq!(literal_cast_problem("2024-02-29", Date), None);
-        assert!(literal_cast_problem("2023-02-29", Date).is_some());
-        assert_eq!(literal_cast_problem("2025-06-14 02:00:00", Timestamp), None);
-        assert!(literal_cast_problem("12x", Int).is_some());
+        assert!(literal_cast_problem(&t("0000-0000"), Uuid).is_some());
+        assert_eq!(literal_cast_problem(&t("2024-02-29"), Date), None);
+        assert!(literal_cast_problem(&t("2023-02-29"), Date).is_some());
+        assert_eq!(
+            literal_cast_problem(&t("2025-06-14 02:00:00"), Timestamp),
+            None
+        );
+        assert!(literal_cast_problem(&t("2024-01-01 1é:00"), Timestamp).is_some());
+        assert!(literal_cast_problem(&t("1é:00"), Time).is_some());
+        assert!(literal_cast_problem(&t("12x"), Int).is_some());
+        assert!(literal_cast_problem(&t("99999"), SmallInt).is_some());
+        assert!(literal_cast_problem(
+            &t("NaN"),
+            Decimal {
+                precision: 10,
+                scale: 2
+            }
+        )
+        .is_some());
+        assert!(literal_cast_problem(&t("1e5"), Float).is_some());
+        assert!(literal_cast_problem(&t("too long"), Varchar(3)).is_some());
+        assert!(literal_cast_problem(&Const::Int(99_999_999_999), Int).is_some());
+        assert_eq!(literal_cast_problem(&Const::Int(5), SmallInt), None);
+        assert!(literal_cast_problem(
+            &Const::Decimal("123.45".into()),
+            Decimal {
+                precision: 4,
+                scale: 2
+            }
+        )
+        .is_some());
     }
 }

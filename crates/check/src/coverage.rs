@@ -95,6 +95,14 @@ impl Checker<'_> {
             if ir.system(table.system).role != Role::Source {
                 continue;
             }
+            if mapped_tables.contains(&id) {
+                if let Some(d) = ir.dropped_tables.iter().find(|d| d.table == id) {
+                    let diag = Diagnostic::new(codes::DROPPED_BUT_USED, format!("`{}` is dropped, but a map reads it", ir.table_path(id)))
+                        .primary(d.span, "dropped here")
+                        .help("remove it from `drop table`, or remove the maps that read it; a table is either migrated or dropped");
+                    self.report(diag);
+                }
+            }
             if !mapped_tables.contains(&id) {
                 if !ir.dropped_tables.iter().any(|d| d.table == id) {
                     let diag = Diagnostic::new(

@@ -251,7 +251,8 @@ pub fn cast_can_fail(expr: &Expr, to: TypeKind) -> bool {
         (f, Decimal { precision, scale }) if f.is_integer() => {
             (precision - scale) < f.integer_digits().unwrap_or(19)
         }
-        // Extra scale is rounded away (never fails); integer digits overflow.
+        // Extra scale is rounded away, and rounding can carry into one more
+        // integer digit (9.99 -> 10.0): that, or fewer integer digits, overflows.
         (
             Decimal {
                 precision: p1,
@@ -261,7 +262,7 @@ pub fn cast_can_fail(expr: &Expr, to: TypeKind) -> bool {
                 precision: p2,
                 scale: s2,
             },
-        ) => (p1 - s1) > (p2 - s2),
+        ) => (p1 - s1) + u8::from(s1 > s2) > (p2 - s2),
         (Date, Timestamp | Timestamptz) => false,
         (Timestamp | Timestamptz, Date | Time) => false,
         (Timestamp, Timestamptz) | (Timestamptz, Timestamp) => false,

@@ -55,12 +55,24 @@ impl Checker<'_> {
                         .help("mark only primary-key columns with `key`; declare the column `primary key` if it is the identity");
                     self.report(d);
                 }
-                if is_constant(&a.expr) {
-                    let d = Diagnostic::new(codes::CONSTANT_KEY, format!("key `{}` is a constant: every row gets the same key", ir.column(a.target).name))
-                        .primary(a.expr.span, "reads no source column")
-                        .help("derive the key from the source row, for example `uuid_v5(\"ns\", source_id)`");
-                    self.report(d);
-                }
+            }
+            // A constant column of a composite key is fine (`key line = 1`):
+            // rows collide only when every key column is constant.
+            let keys: Vec<_> = map.assignments.iter().filter(|a| a.key).collect();
+            if !keys.is_empty() && keys.iter().all(|a| is_constant(&a.expr)) {
+                let a = keys[0];
+                let d = Diagnostic::new(
+                    codes::CONSTANT_KEY,
+                    format!(
+                        "key `{}` is a constant: every row gets the same key",
+                        ir.column(a.target).name
+                    ),
+                )
+                .primary(a.expr.span, "reads no source column")
+                .help(
+                    "derive the key from the source row, for example `uuid_v5(\"ns\", source_id)`",
+                );
+                self.report(d);
             }
             let missing: Vec<ColumnId> = target
                 .primary_key
@@ -88,7 +100,9 @@ impl Checker<'_> {
                 ));
                 self.report(d);
             }
-            // uuid_v5 namespaces: literal, one target table each.
+            // uuid_v5 namespaces: literal everywhere (E0323), and one target
+            // table per namespace among the keys (E0322; a foreign key may
+            // rebuild its parent's key with the parent's namespace).
             for a in &map.assignments {
                 walk(&a.expr, &mut |e| {
                     let ExprKind::Call {
@@ -106,6 +120,7 @@ impl Checker<'_> {
                                 .help("write the namespace as a string such as \"legacy-crm/accounts\"; keys must be reproducible from the spec alone");
                             self.diags.push(d);
                         }
+                        Some(_) if !a.key => {}
                         Some(ns) => match namespaces.get(ns) {
                             Some((t, first)) if *t != map.target => {
                                 let d = Diagnostic::new(codes::NAMESPACE_SHARED, format!("uuid_v5 namespace \"{ns}\" is used for two target tables"))
@@ -122,6 +137,22 @@ impl Checker<'_> {
                     }
                 });
             }
+        }
+        for f in &ir.fns {
+            walk(&f.body, &mut |e| {
+                if let ExprKind::Call {
+                    func: Func::Builtin(Builtin::UuidV5),
+                    args,
+                } = &e.kind
+                {
+                    if let Some(ns) = args.first().filter(|ns| text_literal(ns).is_none()) {
+                        let d = Diagnostic::new(codes::NAMESPACE_NOT_LITERAL, "the namespace of `uuid_v5` must be a string literal")
+                            .primary(ns.span, "not a literal")
+                            .help("write the namespace as a string where `uuid_v5` is called; keys must be reproducible from the spec alone");
+                        self.diags.push(d);
+                    }
+                }
+            });
         }
         self.refs();
         self.load_order();
@@ -198,7 +229,7 @@ impl Checker<'_> {
             let path: Vec<String> = cycle.tables.iter().map(|t| ir.table_path(*t)).collect();
             let d = Diagnostic::new(codes::LOAD_CYCLE, format!("the target foreign keys form a cycle: {}", path.join(" → ")))
                 .primary(cycle.span, "this reference closes the cycle")
-                .help("no load order satisfies every foreign key: make one reference deferrable (`deferred constraints`) or load in two passes, filling one column with an update after both tables are loaded");
+                .help("no load order satisfies every foreign key: remove one `references` from the target schema and check that link with an `after load` gate (`fk … -> …`) instead");
             self.diags.push(d);
         }
     }

@@ -61,8 +61,8 @@ impl Checker<'_> {
         let ir = self.ir;
         for m in &ir.maps {
             if m.group_by.is_empty() {
-                for a in &m.assignments {
-                    if let Some(agg) = first_aggregate(&a.expr) {
+                for e in m.assignments.iter().map(|a| &a.expr).chain(m.filter.iter()) {
+                    if let Some(agg) = first_aggregate(e) {
                         let d = Diagnostic::new(codes::AGGREGATE_WITHOUT_GROUP, "an aggregate in a map without `group by`")
                             .primary(agg.span, "aggregates rows")
                             .help("add `group by …` to produce one row per group, or remove the aggregate");
@@ -100,7 +100,12 @@ impl Checker<'_> {
                     _ => {}
                 }
                 let tables = check_tables(&c.kind);
-                if g.timing == Timing::BeforeLoad {
+                if g.timing == Timing::BeforeLoad && matches!(c.kind, CheckKind::Sample { .. }) {
+                    let d = Diagnostic::new(codes::BEFORE_LOAD_TARGET, format!("gate `{}` runs before the load, but `sample … recompute` compares with loaded target rows", g.name))
+                        .primary(c.span, "there are no target rows yet")
+                        .help("move the sample to an `after load` gate");
+                    self.report(d);
+                } else if g.timing == Timing::BeforeLoad {
                     if let Some(t) = tables
                         .iter()
                         .find(|t| ir.system(ir.table(**t).system).role == Role::Target)
@@ -356,7 +361,7 @@ impl Checker<'_> {
                     if expr.ty.kind == TypeKind::Float && to.kind.is_text() {
                         let d = Diagnostic::new(codes::NOT_PORTABLE, "casting a float to text gives different text in SQLite, PostgreSQL and Python")
                             .primary(x.span, "not portable to SQLite")
-                            .help("cast to a decimal first, `cast(cast(x as decimal(18, 6)) as text)`, so every dialect prints the same digits");
+                            .help("cast to a decimal first so every dialect prints the same digits: `cast(cast(x as decimal(18, 6)) as text) else reject \"…\"` (the decimal cast fails on values out of range)");
                         self.diags.push(d);
                     }
                 }
@@ -383,8 +388,18 @@ impl Checker<'_> {
             })
         };
         for m in &ir.maps {
-            m.assignments.iter().for_each(|a| visit(&a.expr));
+            for a in &m.assignments {
+                visit(&a.expr);
+                if let Some(cutover_ir::OnFailure::Default { expr, .. }) = &a.on_failure {
+                    visit(expr);
+                }
+            }
             m.filter.iter().for_each(&mut visit);
+            m.group_by.iter().for_each(&mut visit);
+            m.sources
+                .iter()
+                .filter_map(|s| s.join.as_ref())
+                .for_each(|j| visit(&j.on));
         }
         ir.fns.iter().for_each(|f| visit(&f.body));
         for g in &ir.gates {

@@ -1567,8 +1567,14 @@ impl Resolver {
                 .collect();
             let suggestion =
                 did_you_mean(&name.name, candidates.iter().copied()).map(str::to_owned);
-            let help = "see docs/functions.md for the built-in functions, or declare it with `fn`"
-                .to_owned();
+            let help = format!(
+                "the built-in functions are {}; or declare it with `fn`",
+                Builtin::ALL
+                    .iter()
+                    .map(|b| b.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             self.report(unknown(
                 codes::UNKNOWN_FUNCTION,
                 "function",
