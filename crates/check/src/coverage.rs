@@ -72,15 +72,12 @@ impl Checker<'_> {
                 .filter(|c| !seen.contains_key(c) && ir.column(*c).default.is_none())
                 .collect();
             if !missing.is_empty() {
-                let names: Vec<String> = missing
-                    .iter()
-                    .map(|c| format!("`{}`", ir.column(*c).name))
-                    .collect();
+                let names = crate::quoted_columns(ir, &missing);
                 let mut diag = Diagnostic::new(
                     codes::UNASSIGNED_TARGET,
-                    format!("{} of `{}` {} neither assigned nor defaulted", names.join(", "), ir.table_path(map.target), if missing.len() == 1 { "is" } else { "are" }),
+                    format!("{} of `{}` {} neither assigned nor defaulted", names, ir.table_path(map.target), if missing.len() == 1 { "is" } else { "are" }),
                 )
-                .primary(map_header(map), format!("this map leaves {} without a value", names.join(", ")))
+                .primary(map_header(map), format!("this map leaves {} without a value", names))
                 .help("assign each column (`col = expr`, or `col = null` for a deliberate NULL), or give it a `default` in the target table");
                 for c in &missing {
                     diag = diag.secondary(ir.column(*c).span, "declared here");

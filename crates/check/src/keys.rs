@@ -81,16 +81,13 @@ impl Checker<'_> {
                 .filter(|c| !keyed.contains(c))
                 .collect();
             if !missing.is_empty() {
-                let names: Vec<String> = missing
-                    .iter()
-                    .map(|c| format!("`{}`", ir.column(*c).name))
-                    .collect();
+                let names = crate::quoted_columns(ir, &missing);
                 let d = Diagnostic::new(
                     codes::KEY_MISSING,
                     format!(
                         "the map into `{}` does not assign its primary key {} with `key`",
                         ir.table_path(map.target),
-                        names.join(", ")
+                        names
                     ),
                 )
                 .primary(map_header(map), "no `key` assignment for the primary key")

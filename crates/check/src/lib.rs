@@ -70,6 +70,15 @@ impl Checker<'_> {
     }
 }
 
+/// `` `a`, `b` ``: column names for a message.
+pub(crate) fn quoted_columns(ir: &Ir, columns: &[cutover_ir::ColumnId]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("`{}`", ir.column(*c).name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Parses, resolves and checks a spec. Semantic checks run only when
 /// resolution found no errors, so one mistake is reported once.
 pub fn compile(source: &str) -> Compiled {
