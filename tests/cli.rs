@@ -27,6 +27,7 @@ fn help_of_every_command() {
     for args in [
         &["--help"][..],
         &["check", "--help"],
+        &["test", "--help"],
         &["explain", "--help"],
         &["debug", "--help"],
     ] {
@@ -147,4 +148,81 @@ fn sarif_format_lists_results_with_rules() {
         25
     );
     // Schema validation against the published SARIF schema runs in tests/run.sh.
+}
+
+#[test]
+fn test_runs_the_examples_of_every_shipped_spec() {
+    let specs = [
+        "examples/crm/crm.cutover",
+        "examples/ai-platform/ai-platform.cutover",
+        "examples/user-management/user-management.cutover",
+    ];
+    let mut args = vec!["test"];
+    args.extend(specs);
+    let out = cutover(&args);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    // One `ok` line per example written in the specs.
+    let written: usize = specs
+        .iter()
+        .map(|s| {
+            let text = std::fs::read_to_string(root().join(s)).expect("spec");
+            text.lines().filter(|l| l.starts_with("example \"")).count()
+        })
+        .sum();
+    assert!(written > 30, "{written}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+        written,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{written} passed, 0 failed")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_failing_example_prints_a_diff_and_exits_1() {
+    // The shipped spec with two expectations changed: one row, one rejection.
+    let spec = std::fs::read_to_string(root().join("examples/ai-platform/ai-platform.cutover"))
+        .expect("spec")
+        .replace(
+            r#"{ original_source_id: 31, deployment_status: "Pending Review" }"#,
+            r#"{ original_source_id: 31, deployment_status: "Pending" }"#,
+        )
+        .replace(
+            r#"expect reject TRN-004 "unknown status code""#,
+            r#"expect reject TRN-003 "unknown status code""#,
+        );
+    let dir = std::env::temp_dir().join(format!("cutover-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("broken-examples.cutover");
+    std::fs::write(&path, spec).expect("write spec");
+    let out = cutover(&["test", path.to_str().expect("utf-8 path")]);
+    let stdout = text(&out.stdout).replace(path.to_str().unwrap_or_default(), "SPEC");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let failures: String = stdout
+        .lines()
+        .filter(|l| !l.starts_with("ok "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!(failures);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn test_does_not_run_a_spec_with_errors() {
+    let out = cutover(&[
+        "test",
+        "tests/check/invalid/E0401-example-value-not-a-date.cutover",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("E0401"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 spec not run"),
+        "{}",
+        text(&out.stdout)
+    );
 }

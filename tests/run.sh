@@ -19,10 +19,11 @@ cargo nextest run --workspace --locked --no-fail-fast
 step "doc tests"
 cargo test --workspace --doc --locked --quiet
 
-step "every example checks clean with the release binary"
+step "every example checks clean and passes its own examples, with the release binary"
 cargo build --release --locked -p cutover-cli --quiet
 for spec in examples/*/*.cutover; do
   target/release/cutover check --color never "$spec"
+  target/release/cutover test --color never "$spec" | tail -n 1
 done
 
 step "SARIF output validates against the published SARIF 2.1.0 schema"

@@ -5,12 +5,14 @@
 //! The semantic rules over the typed IR: assignment compatibility and
 //! narrowing, nullability, failure handling (`assign`), coverage — nothing
 //! silently lost (`coverage`), keys, references and load order (`keys`),
-//! and lookups, grouping, gates, rollback, phases, portability and warnings
-//! (`rules`). Facts the rules share (can an expression fail, is it
-//! deterministic, which `pii` columns reach it) come from `facts`.
+//! lookups, grouping, gates, rollback, phases, portability and warnings
+//! (`rules`), and rules and examples that test nothing (`examples`). Facts
+//! the rules share (can an expression fail, is it deterministic, which `pii`
+//! columns reach it) come from `facts`.
 
 mod assign;
 mod coverage;
+mod examples;
 mod facts;
 mod keys;
 mod rules;
@@ -55,6 +57,9 @@ pub fn check(ir: &Ir) -> Vec<Diagnostic> {
     c.phases();
     c.portability();
     c.warnings();
+    c.examples();
+    // Example values are checked by the evaluator that will read them.
+    c.diags.extend(cutover_eval::example_diagnostics(ir));
     c.diags
 }
 

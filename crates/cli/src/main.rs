@@ -39,6 +39,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Run the spec's examples in the reference evaluator.
+    #[command(
+        after_help = "Exit codes: 0 every example passed, 1 an example failed or a spec has errors, 2 a file could not be read."
+    )]
+    Test {
+        /// Spec files whose examples to run.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Colour in human output.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
     /// Print the long explanation of a diagnostic code.
     #[command(after_help = "Exit codes: 0 explained, 2 unknown code.")]
     Explain {
@@ -91,6 +103,7 @@ fn main() -> ExitCode {
             format,
             color,
         } => check(&files, format, color),
+        Command::Test { files, color } => test(&files, color),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { form, file } => debug(form, &file),
     };
@@ -138,12 +151,16 @@ fn fatal(message: &str, help: &str) -> u8 {
     EXIT_USAGE
 }
 
-fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
-    let color = match color {
+fn use_color(color: Color, stream_is_terminal: bool) -> bool {
+    match color {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+        Color::Auto => stream_is_terminal && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
+    let color = use_color(color, std::io::stderr().is_terminal());
     let mut json = Vec::new();
     let mut checked: Vec<(Spec, Vec<Diagnostic>)> = Vec::new();
     let (mut errors, mut warnings, mut unreadable) = (0usize, 0usize, false);
@@ -213,6 +230,103 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
     if unreadable {
         EXIT_USAGE
     } else if errors > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// The wall clock as a UTC timestamp, for `now()` in examples.
+fn now_utc() -> chrono::NaiveDateTime {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    chrono::DateTime::from_timestamp_micros(since_epoch.as_micros() as i64)
+        .unwrap_or_default()
+        .naive_utc()
+}
+
+fn test(files: &[PathBuf], color: Color) -> u8 {
+    let color = use_color(color, std::io::stdout().is_terminal());
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    };
+    let now = now_utc();
+    let (mut passed, mut failed, mut broken, mut unreadable) = (0usize, 0usize, 0usize, false);
+    let mut stdout = std::io::stdout().lock();
+    for file in files {
+        let spec = match read_spec(file) {
+            Ok(s) => s,
+            Err(message) => {
+                fatal(&message, "check the path and the file's permissions");
+                unreadable = true;
+                continue;
+            }
+        };
+        if let Some(d) = spec.utf8_error {
+            eprint!("{}", render::human(&spec.path, &spec.text, &[d], color));
+            broken += 1;
+            continue;
+        }
+        let compiled = cutover_check::compile(&spec.text);
+        if !compiled.diagnostics.is_empty() {
+            eprint!(
+                "{}",
+                render::human(&spec.path, &spec.text, &compiled.diagnostics, color)
+            );
+        }
+        let ir = match (&compiled.ir, compiled.has_errors()) {
+            (Some(ir), false) => ir,
+            _ => {
+                eprintln!("{}: not run, the spec has errors", spec.path);
+                broken += 1;
+                continue;
+            }
+        };
+        for report in cutover_eval::run_examples(ir, now) {
+            let (line, _) = render::line_col(&spec.text, report.span.start);
+            let title = format!("{}:{line} {} (map {})", spec.path, report.name, report.map);
+            // A closed stdout (`| head`) ends the listing, not the run.
+            let _ = match report.outcome {
+                cutover_eval::Outcome::Passed => {
+                    passed += 1;
+                    writeln!(stdout, "{} {title}", paint("32", "ok  "))
+                }
+                cutover_eval::Outcome::Failed { message, diff } => {
+                    failed += 1;
+                    let mut text = format!("{} {title}\n    {message}\n", paint("31", "FAIL"));
+                    for l in diff.iter().flat_map(|d| d.lines()) {
+                        let l = match l.chars().next() {
+                            Some('-') if !l.starts_with("---") => paint("31", l),
+                            Some('+') if !l.starts_with("+++") => paint("32", l),
+                            _ => l.to_owned(),
+                        };
+                        text.push_str(&format!("    {l}\n"));
+                    }
+                    write!(stdout, "{text}")
+                }
+            };
+        }
+    }
+    let _ = writeln!(
+        stdout,
+        "cutover test: {passed} passed, {failed} failed{}",
+        if broken > 0 {
+            format!(
+                ", {broken} spec{} not run",
+                if broken == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        }
+    );
+    if unreadable {
+        EXIT_USAGE
+    } else if failed > 0 || broken > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -83,6 +83,8 @@ pub mod codes {
     pub const PHASE_CYCLE: Code = Code("E0370");
     pub const ZERO_DURATION: Code = Code("E0371");
     pub const NOT_PORTABLE: Code = Code("E0380");
+    pub const EXAMPLE_VALUE: Code = Code("E0401");
+    pub const EXAMPLE_MISSING_VALUE: Code = Code("E0402");
     pub const LOOKUP_KEY_NEVER_MATCHES: Code = Code("W0331");
     pub const NO_ROLLBACK: Code = Code("W0362");
     pub const TRIGGER_BEFORE_LOAD: Code = Code("W0363");
@@ -91,6 +93,8 @@ pub mod codes {
     pub const UNUSED_FN: Code = Code("W0391");
     pub const NO_ROW_ESTIMATE: Code = Code("W0392");
     pub const CONSTANT_KEY: Code = Code("W0393");
+    pub const RULE_WITHOUT_EXAMPLE: Code = Code("W0394");
+    pub const EXAMPLE_WITHOUT_EXPECT: Code = Code("W0395");
 }
 
 macro_rules! registry {
@@ -170,6 +174,8 @@ registry! {
     "E0370" Error "phases wait for each other" => "E0370.md",
     "E0371" Error "phase with no duration" => "E0371.md",
     "E0380" Error "result differs between dialects" => "E0380.md",
+    "E0401" Error "example value that does not fit its column" => "E0401.md",
+    "E0402" Error "example row leaves a not-null source column empty" => "E0402.md",
     "W0331" Warning "lookup key can never match" => "W0331.md",
     "W0362" Warning "loads without a `rollback` section" => "W0362.md",
     "W0363" Warning "rollback trigger on a `before load` gate" => "W0363.md",
@@ -178,6 +184,8 @@ registry! {
     "W0391" Warning "unused `fn`" => "W0391.md",
     "W0392" Warning "table without a `rows ~` estimate" => "W0392.md",
     "W0393" Warning "constant key" => "W0393.md",
+    "W0394" Warning "rule without an example" => "W0394.md",
+    "W0395" Warning "example without `expect`" => "W0395.md",
 }
 
 /// Stands in for a code missing from the table; a test keeps it unused.
@@ -360,6 +368,8 @@ mod tests {
             codes::PHASE_CYCLE,
             codes::ZERO_DURATION,
             codes::NOT_PORTABLE,
+            codes::EXAMPLE_VALUE,
+            codes::EXAMPLE_MISSING_VALUE,
             codes::LOOKUP_KEY_NEVER_MATCHES,
             codes::NO_ROLLBACK,
             codes::TRIGGER_BEFORE_LOAD,
@@ -368,6 +378,8 @@ mod tests {
             codes::UNUSED_FN,
             codes::NO_ROW_ESTIMATE,
             codes::CONSTANT_KEY,
+            codes::RULE_WITHOUT_EXAMPLE,
+            codes::EXAMPLE_WITHOUT_EXPECT,
         ];
         assert_eq!(
             constants.len(),

@@ -326,6 +326,8 @@ pub struct JoinInfo {
 pub struct RuleInfo {
     pub id: String,
     pub title: String,
+    /// `rule ID "title"`, without the items.
+    pub header: Span,
     pub span: Span,
 }
 

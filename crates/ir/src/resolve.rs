@@ -921,6 +921,7 @@ impl Resolver {
                 map.rules.push(RuleInfo {
                     id: r.id.name.clone(),
                     title: r.title.value.clone(),
+                    header: Span::new(r.span.start, r.title.span.end),
                     span: r.span,
                 });
                 for i in &r.items {
