@@ -287,8 +287,10 @@ fn test(files: &[PathBuf], color: Color) -> u8 {
                 continue;
             }
         };
+        // Line starts once, not a scan of the whole spec per example.
+        let newlines: Vec<usize> = spec.text.match_indices('\n').map(|(i, _)| i).collect();
         for report in cutover_eval::run_examples(ir, now) {
-            let (line, _) = render::line_col(&spec.text, report.span.start);
+            let line = newlines.partition_point(|&i| i < report.span.start as usize) + 1;
             let title = format!("{}:{line} {} (map {})", spec.path, report.name, report.map);
             // A closed stdout (`| head`) ends the listing, not the run.
             let _ = match report.outcome {

@@ -382,6 +382,14 @@ fn map(s: &mut String, sh: &Shape) {
         "  drop fax, legacy_flag because \"not used by the CRM; kept in the legacy archive\"\n",
     );
     s.push_str("}\n\n");
+    // Every rule has an example, as W0394 asks of a real spec.
+    let _ = writeln!(
+        s,
+        "example \"T{i}: a typical row\" for legacy.t{i} -> crm.t{i} {{\n\
+         \x20 given  {{ src_id: 7, name: \" Ada \", created_ts: \"2024-03-01 09:00:00\", status: \"a\", last_name: \"Lovelace\" }}\n\
+         \x20 expect {{ legacy_id: 7, status: \"Active\" }}\n\
+         }}\n"
+    );
 }
 
 fn gates(s: &mut String, shapes: &[Shape]) {
