@@ -273,7 +273,7 @@ impl Checker<'_> {
         let ExprKind::Literal(c) = &expr.kind else {
             return;
         };
-        if let Some(problem) = literal_cast_problem(c, to.kind) {
+        if let Some(problem) = literal_cast_problem(c, expr.ty.kind, to.kind) {
             let shown = match c {
                 Const::Text(s) => format!("{s:?}"),
                 Const::Int(i) => i.to_string(),
@@ -326,114 +326,14 @@ fn failure_cause(e: &Expr, ir: &cutover_ir::Ir, facts: &FactFinder<'_>) -> Strin
     cause.unwrap_or_else(|| "this can fail".to_owned())
 }
 
-/// Why a constant does not convert to a type, if it does not. Works on
-/// characters, never byte offsets, so any text is safe to inspect.
-fn literal_cast_problem(c: &Const, to: TypeKind) -> Option<&'static str> {
-    use TypeKind::*;
-    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
-    let int_range = |k: TypeKind| match k {
-        SmallInt => (i16::MIN as i64, i16::MAX as i64),
-        Int => (i32::MIN as i64, i32::MAX as i64),
-        _ => (i64::MIN, i64::MAX),
-    };
-    // Plain decimal notation only: no exponent, NaN or infinity.
-    let decimal_ok = |x: &str, precision: Option<(u8, u8)>| {
-        let body = x.strip_prefix('-').unwrap_or(x);
-        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-        if !digits(int) || !(frac.is_empty() || digits(frac)) {
-            return false;
-        }
-        match precision {
-            Some((p, s)) => int.trim_start_matches('0').len() <= (p - s) as usize,
-            None => true,
-        }
-    };
-    let date_ok = |d: &str| {
-        let p: Vec<&str> = d.split('-').collect();
-        if p.len() != 3
-            || p[0].len() != 4
-            || p[1].len() != 2
-            || p[2].len() != 2
-            || !p.iter().all(|x| digits(x))
-        {
-            return false;
-        }
-        let (y, m, day) = (
-            p[0].parse::<u32>().unwrap_or(0),
-            p[1].parse::<u32>().unwrap_or(0),
-            p[2].parse::<u32>().unwrap_or(0),
-        );
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-        let max = match m {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => 0,
-        };
-        (1..=max).contains(&day)
-    };
-    let time_ok = |x: &str| {
-        let p: Vec<&str> = x.split(':').collect();
-        let two = |q: &str| q.len() == 2 && digits(q);
-        let seconds_ok = |q: &str| {
-            let (whole, frac) = q.split_once('.').unwrap_or((q, ""));
-            two(whole) && whole < "60" && (frac.is_empty() || digits(frac))
-        };
-        match p.as_slice() {
-            [h, m] => two(h) && *h < "24" && two(m) && *m < "60",
-            [h, m, sec] => two(h) && *h < "24" && two(m) && *m < "60" && seconds_ok(sec),
-            _ => false,
-        }
-    };
-    let ok = match (c, to) {
-        (Const::Null, _) => true,
-        (Const::Int(i), k) if k.is_integer() => {
-            let (lo, hi) = int_range(k);
-            (lo..=hi).contains(i)
-        }
-        (Const::Int(i), Decimal { precision, scale }) => {
-            decimal_ok(&i.to_string(), Some((precision, scale)))
-        }
-        (Const::Decimal(d), Decimal { precision, scale }) => {
-            decimal_ok(d, Some((precision, scale)))
-        }
-        (Const::Text(s), k) => {
-            let t = s.trim();
-            match k {
-                k if k.is_integer() => {
-                    let (lo, hi) = int_range(k);
-                    t.parse::<i64>().is_ok_and(|i| (lo..=hi).contains(&i))
-                }
-                Decimal { precision, scale } => decimal_ok(t, Some((precision, scale))),
-                Float => decimal_ok(t, None),
-                Bool => matches!(t, "true" | "false"),
-                Date => date_ok(t),
-                Time => time_ok(t),
-                Timestamp | Timestamptz => {
-                    let t = t.strip_suffix('Z').unwrap_or(t);
-                    match t.split_once([' ', 'T']) {
-                        None => date_ok(t),
-                        Some((d, rest)) => {
-                            date_ok(d) && time_ok(rest.split('+').next().unwrap_or(""))
-                        }
-                    }
-                }
-                Uuid => {
-                    let p: Vec<&str> = t.split('-').collect();
-                    p.len() == 5
-                        && [8, 4, 4, 4, 12]
-                            .iter()
-                            .zip(&p)
-                            .all(|(n, q)| q.len() == *n && q.bytes().all(|b| b.is_ascii_hexdigit()))
-                }
-                Varchar(n) | Char(n) => s.chars().count() <= n as usize,
-                _ => true,
-            }
-        }
-        _ => true,
-    };
-    (!ok).then_some("not a valid value of this type")
+/// Why a constant does not convert to a type, if it does not: the
+/// evaluator's own cast rules (docs/functions.md, "Casts"), so a constant
+/// the check accepts is one every run accepts.
+fn literal_cast_problem(c: &Const, from: TypeKind, to: TypeKind) -> Option<String> {
+    cutover_eval::literal(c, from)
+        .and_then(|v| v.cast(to))
+        .err()
+        .map(|f| f.to_string())
 }
 
 #[cfg(test)]
@@ -484,22 +384,23 @@ mod tests {
     #[test]
     fn literal_casts() {
         let t = |s: &str| Const::Text(s.to_owned());
+        let literal_cast_problem_t = |c: &Const, to| literal_cast_problem(c, Text, to);
         assert_eq!(
-            literal_cast_problem(&t("00000000-0000-0000-0000-000000000000"), Uuid),
+            literal_cast_problem_t(&t("00000000-0000-0000-0000-000000000000"), Uuid),
             None
         );
-        assert!(literal_cast_problem(&t("0000-0000"), Uuid).is_some());
-        assert_eq!(literal_cast_problem(&t("2024-02-29"), Date), None);
-        assert!(literal_cast_problem(&t("2023-02-29"), Date).is_some());
+        assert!(literal_cast_problem_t(&t("0000-0000"), Uuid).is_some());
+        assert_eq!(literal_cast_problem_t(&t("2024-02-29"), Date), None);
+        assert!(literal_cast_problem_t(&t("2023-02-29"), Date).is_some());
         assert_eq!(
-            literal_cast_problem(&t("2025-06-14 02:00:00"), Timestamp),
+            literal_cast_problem_t(&t("2025-06-14 02:00:00"), Timestamp),
             None
         );
-        assert!(literal_cast_problem(&t("2024-01-01 1é:00"), Timestamp).is_some());
-        assert!(literal_cast_problem(&t("1é:00"), Time).is_some());
-        assert!(literal_cast_problem(&t("12x"), Int).is_some());
-        assert!(literal_cast_problem(&t("99999"), SmallInt).is_some());
-        assert!(literal_cast_problem(
+        assert!(literal_cast_problem_t(&t("2024-01-01 1é:00"), Timestamp).is_some());
+        assert!(literal_cast_problem_t(&t("1é:00"), Time).is_some());
+        assert!(literal_cast_problem_t(&t("12x"), Int).is_some());
+        assert!(literal_cast_problem_t(&t("99999"), SmallInt).is_some());
+        assert!(literal_cast_problem_t(
             &t("NaN"),
             Decimal {
                 precision: 10,
@@ -507,12 +408,31 @@ mod tests {
             }
         )
         .is_some());
-        assert!(literal_cast_problem(&t("1e5"), Float).is_some());
-        assert!(literal_cast_problem(&t("too long"), Varchar(3)).is_some());
-        assert!(literal_cast_problem(&Const::Int(99_999_999_999), Int).is_some());
-        assert_eq!(literal_cast_problem(&Const::Int(5), SmallInt), None);
+        // The evaluator's float syntax has exponents, and its bool words.
+        assert_eq!(literal_cast_problem_t(&t("1e5"), Float), None);
+        assert_eq!(literal_cast_problem_t(&t("yes"), Bool), None);
+        assert_eq!(
+            literal_cast_problem_t(&t("2024-03-01 09:00:00-05:00"), Timestamptz),
+            None
+        );
+        assert!(literal_cast_problem_t(&t("12:00:00.1234567"), Time).is_some());
+        assert!(literal_cast_problem_t(
+            &t("999.995"),
+            Decimal {
+                precision: 5,
+                scale: 2
+            }
+        )
+        .is_some());
+        assert!(literal_cast_problem_t(&t("too long"), Varchar(3)).is_some());
+        assert!(literal_cast_problem(&Const::Int(99_999_999_999), BigInt, Int).is_some());
+        assert_eq!(literal_cast_problem(&Const::Int(5), Int, SmallInt), None);
         assert!(literal_cast_problem(
             &Const::Decimal("123.45".into()),
+            Decimal {
+                precision: 5,
+                scale: 2
+            },
             Decimal {
                 precision: 4,
                 scale: 2

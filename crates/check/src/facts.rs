@@ -266,7 +266,7 @@ pub fn cast_can_fail(expr: &Expr, to: TypeKind) -> bool {
         (Date, Timestamp | Timestamptz) => false,
         (Timestamp | Timestamptz, Date | Time) => false,
         (Timestamp, Timestamptz) | (Timestamptz, Timestamp) => false,
-        (Bool, t) if t.is_integer() => false,
+        (Bool, t) | (t, Bool) if t.is_integer() => false,
         _ => true,
     }
 }

@@ -111,8 +111,11 @@ impl Decimal {
     /// hundreds, …; the scale becomes `max(digits, 0)`.
     pub fn round(self, digits: i64) -> Option<Decimal> {
         if digits >= 0 {
-            if digits >= self.scale as i64 {
-                return Some(self);
+            // More digits than the scale pad with zeros (12.5 → 12.500), as
+            // SQL does, while they fit in 38.
+            if digits > self.scale as i64 {
+                let wider = self.rescale(digits.min(MAX_DIGITS as i64) as u8);
+                return Some(wider.unwrap_or(self));
             }
             return self.rescale(digits as u8);
         }

@@ -231,17 +231,18 @@ fn compare_rows(
     if in_order && out.rejected.is_empty() {
         return Outcome::Passed;
     }
-    // Any order: pair each expected row with a different actual row.
+    // Any order: pair each expected row with a different actual row (a
+    // maximum bipartite matching, so no valid pairing is missed).
     if want.len() == out.rows.len() && out.rejected.is_empty() {
-        let mut used = vec![false; out.rows.len()];
-        let all = want.iter().all(|e| {
-            let hit = (0..out.rows.len()).find(|&i| !used[i] && matches(engine, e, &out.rows[i]));
-            if let Some(i) = hit {
-                used[i] = true;
-            }
-            hit.is_some()
-        });
-        if all {
+        let fits: Vec<Vec<usize>> = want
+            .iter()
+            .map(|e| {
+                (0..out.rows.len())
+                    .filter(|&i| matches(engine, e, &out.rows[i]))
+                    .collect()
+            })
+            .collect();
+        if perfect_matching(&fits, out.rows.len()) {
             return Outcome::Passed;
         }
     }
@@ -308,6 +309,31 @@ fn compare_rows(
     }
 }
 
+/// Whether every left node can be paired with a distinct right node
+/// (Kuhn's augmenting paths; examples are small).
+fn perfect_matching(edges: &[Vec<usize>], right: usize) -> bool {
+    fn augment(
+        l: usize,
+        edges: &[Vec<usize>],
+        seen: &mut [bool],
+        owner: &mut [Option<usize>],
+    ) -> bool {
+        for &r in &edges[l] {
+            if seen[r] {
+                continue;
+            }
+            seen[r] = true;
+            if owner[r].is_none_or(|o| augment(o, edges, seen, owner)) {
+                owner[r] = Some(l);
+                return true;
+            }
+        }
+        false
+    }
+    let mut owner = vec![None; right];
+    (0..edges.len()).all(|l| augment(l, edges, &mut vec![false; right], &mut owner))
+}
+
 fn compare_reject(
     engine: &Engine<'_>,
     target: TableId,
@@ -350,5 +376,18 @@ fn compare_reject(
     Outcome::Failed {
         message,
         diff: Some(unified(&expected, &actual)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::perfect_matching;
+
+    #[test]
+    fn matching_finds_a_pairing_greedy_misses() {
+        // Expected row 0 fits actual 0 and 1; row 1 fits only actual 0.
+        assert!(perfect_matching(&[vec![0, 1], vec![0]], 2));
+        assert!(!perfect_matching(&[vec![0], vec![0]], 2));
+        assert!(perfect_matching(&[], 0));
     }
 }

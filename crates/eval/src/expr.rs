@@ -313,19 +313,27 @@ impl<'ir> Engine<'ir> {
     ) -> Result<Value, Fail> {
         match func {
             Func::Builtin(b) if b.is_aggregate() => self.aggregate(b, args, result, scope),
+            // Like SQL's COALESCE: arguments after the first non-NULL one
+            // are not evaluated, so they cannot fail the row.
+            Func::Builtin(Builtin::Coalesce) => {
+                for a in args {
+                    let v = self.eval(a, scope)?;
+                    if !v.is_null() {
+                        // Widen to the common type (an int among decimals).
+                        return if result.is_numeric() {
+                            v.cast(result)
+                        } else {
+                            Ok(v)
+                        };
+                    }
+                }
+                Ok(Value::Null)
+            }
             Func::Builtin(b) => {
                 let values = args
                     .iter()
                     .map(|a| self.eval(a, scope))
                     .collect::<Result<Vec<_>, _>>()?;
-                let values = match b {
-                    // Arguments widen to the common type first (int and decimal).
-                    Builtin::Coalesce if result.is_numeric() => values
-                        .into_iter()
-                        .map(|v| v.cast(result))
-                        .collect::<Result<Vec<_>, _>>()?,
-                    _ => values,
-                };
                 functions::call(b, &values, result, self.now)
             }
             Func::User(id) => {
@@ -462,7 +470,9 @@ impl<'ir> Engine<'ir> {
     }
 }
 
-fn literal(c: &Const, kind: TypeKind) -> Result<Value, Fail> {
+/// The value of a literal of type `kind`: what the checks fold constant
+/// casts with, so they agree with evaluation.
+pub fn literal(c: &Const, kind: TypeKind) -> Result<Value, Fail> {
     match (c, kind) {
         // A string literal keeps its text whatever the expression's type.
         (Const::Text(s), _) => Ok(Value::Text(s.clone())),

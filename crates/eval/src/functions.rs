@@ -467,14 +467,22 @@ pub fn to_utc(local: NaiveDateTime, zone: &str) -> Result<NaiveDateTime, Fail> {
     let tz: chrono_tz::Tz = zone
         .parse()
         .map_err(|_| Fail(format!("unknown time zone {}", crate::value::quote(zone))))?;
-    match tz.from_local_datetime(&local) {
-        chrono::LocalResult::Single(t) => Ok(t.naive_utc()),
-        chrono::LocalResult::Ambiguous(first, _) => Ok(first.naive_utc()),
+    let utc = match tz.from_local_datetime(&local) {
+        chrono::LocalResult::Single(t) => t.naive_utc(),
+        chrono::LocalResult::Ambiguous(first, _) => first.naive_utc(),
         chrono::LocalResult::None => fail(format!(
             "local time {} does not exist in {zone} (daylight-saving gap)",
             crate::value::timestamp_text(local)
-        )),
+        ))?,
+    };
+    // Timestamps hold years 1–9999 in every backend.
+    if !(1..=9999).contains(&chrono::Datelike::year(&utc)) {
+        return fail(format!(
+            "{} in {zone} is outside the years 1–9999 in UTC",
+            crate::value::timestamp_text(local)
+        ));
     }
+    Ok(utc)
 }
 
 /// The namespace's UUID: version 5 of its UTF-8 text under the RFC 9562

@@ -16,8 +16,8 @@ mod map;
 pub mod value;
 
 pub use examples::{example_diagnostics, run_examples, ExampleReport, Outcome};
-pub use expr::{like, Engine};
-pub use map::{MapOutput, Rejection, Rows};
+pub use expr::{like, literal, Engine};
+pub use map::{LeftOut, LeftOutBy, MapOutput, Rejection, Rows};
 pub use value::{Fail, Value};
 
 use cutover_ir::Expr;

@@ -15,6 +15,26 @@ pub struct MapOutput {
     /// Target rows, a value per target column in the table's order.
     pub rows: Rows,
     pub rejected: Vec<Rejection>,
+    /// Source rows the spec itself leaves out, by `where` or by an inner
+    /// join without a match: counted, so nothing vanishes unaccounted.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A source row no target row comes from, by the spec's own design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Index of the row in the map's first source.
+    pub row: usize,
+    pub by: LeftOutBy,
+}
+
+/// Why a source row was left out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeftOutBy {
+    /// The `where` filter was not true for it.
+    Where,
+    /// An inner `join` found no matching row.
+    NoJoinMatch,
 }
 
 /// A source row the map refused, and why.
@@ -98,6 +118,12 @@ impl Engine<'_> {
                 }
                 partial = next;
             }
+            if partial.is_empty() {
+                out.left_out.push(LeftOut {
+                    row: i,
+                    by: LeftOutBy::NoJoinMatch,
+                });
+            }
             for mut p in partial {
                 p.resize(m.sources.len(), None);
                 joined.push((i, p));
@@ -115,6 +141,24 @@ impl Engine<'_> {
                         column: None,
                         reason: format!("where: {f}"),
                     }),
+                }
+            }
+            // A row none of whose joined rows passed, and none failed, is
+            // left out by the filter.
+            let mut seen: Vec<usize> = Vec::new();
+            for (i, _) in kept.iter() {
+                seen.push(*i);
+            }
+            seen.extend(out.rejected.iter().map(|r| r.row));
+            seen.extend(out.left_out.iter().map(|l| l.row));
+            seen.sort_unstable();
+            seen.dedup();
+            for i in 0..input(0).len() {
+                if seen.binary_search(&i).is_err() {
+                    out.left_out.push(LeftOut {
+                        row: i,
+                        by: LeftOutBy::Where,
+                    });
                 }
             }
             joined = kept;

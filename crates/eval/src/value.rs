@@ -198,7 +198,7 @@ pub fn parse_iso_timestamptz(s: &str) -> Option<NaiveDateTime> {
             Some((h, m)) => (h, m),
             None => (&off[1..], "00"),
         };
-        if oh.len() != 2 || om.len() != 2 || !digits(oh) || !digits(om) {
+        if oh.len() != 2 || om.len() != 2 || !digits(oh) || !digits(om) || om > "59" {
             return None;
         }
         let minutes: i64 = oh.parse::<i64>().ok()? * 60 + om.parse::<i64>().ok()?;
@@ -328,6 +328,10 @@ impl Value {
             Const::Bool(b) => Value::Bool(*b),
         };
         let compatible = match (&v, to) {
+            // A fraction is not silently rounded into an integer column.
+            (Value::Decimal(d), k) if k.is_integer() => 10i128
+                .checked_pow(d.scale as u32)
+                .is_some_and(|p| d.mantissa % p == 0),
             (Value::Int(_) | Value::Decimal(_), k) => k.is_numeric(),
             (Value::Float(_), k) => k == TypeKind::Float,
             (Value::Bool(_), k) => k == TypeKind::Bool,
@@ -620,6 +624,20 @@ mod tests {
     }
 
     #[test]
+    fn json_keeps_numbers_as_written_and_sorts_keys() {
+        let j = cast(
+            r#" {"b": 12345678901234567890123, "a": [1.0, -0, "x", 1E2]} "#,
+            TypeKind::Json,
+        )
+        .expect("valid JSON");
+        assert_eq!(
+            j.to_text().as_deref(),
+            Some(r#"{"a":[1.0,-0,"x",1e+2],"b":12345678901234567890123}"#)
+        );
+        assert!(cast("{lr: 0.01,", TypeKind::Json).is_err());
+    }
+
+    #[test]
     fn numbers_round_half_away_from_zero() {
         let d = TypeKind::Decimal {
             precision: 5,
@@ -662,6 +680,14 @@ mod tests {
     #[test]
     fn constants_fit_their_columns() {
         assert!(Value::from_const(&Const::Int(7), TypeKind::Text).is_err());
+        assert!(Value::from_const(&Const::Decimal("2.5".into()), TypeKind::Int).is_err());
+        assert_eq!(
+            Value::from_const(&Const::Decimal("2.0".into()), TypeKind::Int),
+            Ok(Value::Int(2))
+        );
+        assert!(Value::Text("2024-03-01 09:00+05:99".into())
+            .cast(TypeKind::Timestamptz)
+            .is_err());
         assert_eq!(
             Value::from_const(&Const::Text("2024-01-02".into()), TypeKind::Date)
                 .map(|v| v.display()),

@@ -40,11 +40,12 @@ fn summary(ir: &Ir, data: &Path) -> String {
         let result = engine.run_map(map, &inputs);
         let _ = writeln!(
             out,
-            "{}: {} source rows -> {} target rows, {} rejected",
+            "{}: {} source rows -> {} target rows, {} rejected, {} left out",
             m.name,
             inputs[0].len(),
             result.rows.len(),
-            result.rejected.len()
+            result.rejected.len(),
+            result.left_out.len()
         );
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         for r in &result.rejected {

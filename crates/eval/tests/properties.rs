@@ -187,20 +187,20 @@ fn check_map(name: &str, ir: &'static Ir, map: MapId, rows: &[Vec<Vec<Value>>]) 
             "{name}: a rejection of a row that does not exist"
         );
     }
-    // Without `where`, `group by` or inner joins every source row is loaded
-    // (at least once) or rejected.
-    let plain = m.filter.is_none()
-        && m.group_by.is_empty()
-        && m.sources
-            .iter()
-            .skip(1)
-            .all(|s| s.join.as_ref().is_some_and(|j| j.left));
-    if plain && m.sources.len() == 1 {
+    // Every source row is rejected, left out (by `where` or an inner join),
+    // or loaded; with one source and no `group by`, exactly one of them.
+    let mut accounted: Vec<usize> = out.rejected.iter().map(|r| r.row).collect();
+    accounted.extend(out.left_out.iter().map(|l| l.row));
+    accounted.sort_unstable();
+    accounted.dedup();
+    if m.sources.len() == 1 && m.group_by.is_empty() {
         assert_eq!(
-            out.rows.len() + out.rejected.len(),
+            out.rows.len() + out.rejected.len() + out.left_out.len(),
             rows[0].len(),
-            "{name}: a source row was neither loaded nor rejected"
+            "{name}: a source row was neither loaded, rejected nor left out"
         );
+    } else if out.rows.is_empty() {
+        assert_eq!(accounted.len(), rows[0].len(), "{name}: rows vanished");
     }
 }
 

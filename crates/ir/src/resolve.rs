@@ -1426,7 +1426,12 @@ impl Resolver {
             }),
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul => {
                 if is(a, TypeKind::is_numeric) && is(b, TypeKind::is_numeric) {
-                    TypeKind::common(a, b)
+                    match TypeKind::common(a, b) {
+                        Some(TypeKind::Decimal { .. }) => {
+                            Some(types::decimal_arithmetic(op == BinaryOp::Mul, a, b))
+                        }
+                        other => other,
+                    }
                 } else {
                     None
                 }

@@ -235,6 +235,27 @@ impl TypeKind {
     }
 }
 
+/// The exact result type of decimal `+`, `-` (one more integer digit for
+/// the carry) or `*` (digits and scales add up), capped at 38 digits. The
+/// evaluator computes these exactly (docs/functions.md, "Numbers").
+pub fn decimal_arithmetic(multiply: bool, a: TypeKind, b: TypeKind) -> TypeKind {
+    let parts = |k: TypeKind| match k {
+        TypeKind::Decimal { precision, scale } => ((precision - scale) as u32, scale as u32),
+        other => (other.integer_digits().unwrap_or(19) as u32, 0),
+    };
+    let ((i1, s1), (i2, s2)) = (parts(a), parts(b));
+    let (int_digits, scale) = if multiply {
+        (i1 + i2, s1 + s2)
+    } else {
+        (i1.max(i2) + 1, s1.max(s2))
+    };
+    let scale = scale.min(MAX_DECIMAL_PRECISION);
+    TypeKind::Decimal {
+        precision: (int_digits + scale).min(MAX_DECIMAL_PRECISION) as u8,
+        scale: scale as u8,
+    }
+}
+
 impl fmt::Display for TypeKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use TypeKind::*;
@@ -327,6 +348,15 @@ mod tests {
         );
         assert_eq!(TypeKind::common(Text, Int), None);
         assert_eq!(TypeKind::common(Date, Timestamp), None);
+    }
+
+    #[test]
+    fn decimal_arithmetic_is_exact() {
+        let d = |precision, scale| Decimal { precision, scale };
+        assert_eq!(decimal_arithmetic(true, d(10, 2), d(10, 4)), d(20, 6));
+        assert_eq!(decimal_arithmetic(false, d(10, 2), d(6, 4)), d(13, 4));
+        assert_eq!(decimal_arithmetic(false, Int, d(5, 2)), d(13, 2));
+        assert_eq!(decimal_arithmetic(true, d(38, 10), d(38, 10)), d(38, 20));
     }
 
     #[test]
