@@ -28,6 +28,7 @@ fn help_of_every_command() {
         &["--help"][..],
         &["check", "--help"],
         &["test", "--help"],
+        &["build", "--help"],
         &["explain", "--help"],
         &["debug", "--help"],
     ] {
@@ -225,4 +226,34 @@ fn test_does_not_run_a_spec_with_errors() {
         "{}",
         text(&out.stdout)
     );
+}
+
+#[test]
+fn committed_build_outputs_are_current() {
+    // examples/*/build holds the generated artifacts for review; they must
+    // be what `cutover build` writes today, byte for byte.
+    for name in ["crm", "ai-platform", "user-management"] {
+        let dir = std::env::temp_dir().join(format!("cutover-build-{name}-{}", std::process::id()));
+        let spec = format!("examples/{name}/{name}.cutover");
+        let out = cutover(&["build", &spec, "-o", dir.to_str().expect("utf-8 path")]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let committed = root().join("examples").join(name).join("build");
+        let mut compared = 0;
+        for dialect in ["postgres", "sqlite"] {
+            let fresh = dir.join("sql").join(dialect);
+            for f in std::fs::read_dir(&fresh).expect("built dialect") {
+                let f = f.expect("entry").path();
+                let file = f.file_name().expect("name");
+                let want = std::fs::read_to_string(committed.join("sql").join(dialect).join(file))
+                    .unwrap_or_else(|_| panic!("{name}: {dialect}/{file:?} is not committed; run cutover build {spec} -o examples/{name}/build"));
+                assert!(
+                    want == std::fs::read_to_string(&f).expect("fresh"),
+                    "{name}: {dialect}/{file:?} differs from the committed copy; run cutover build {spec} -o examples/{name}/build and review the diff"
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared >= 2, "{name}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

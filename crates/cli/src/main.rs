@@ -39,6 +39,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Generate the migration's artifacts into a directory (today: the SQL
+    /// schema script per dialect; the rest of issue 5 follows).
+    #[command(
+        after_help = "Exit codes: 0 written, 1 the spec has errors or cannot be compiled for a dialect, 2 a file could not be read or written."
+    )]
+    Build {
+        /// The spec.
+        file: PathBuf,
+        /// Output directory; files go to DIR/sql/<dialect>/.
+        #[arg(short = 'o', long = "out")]
+        out: PathBuf,
+        /// Dialects, comma separated; default: those the spec's systems
+        /// name, plus sqlite for rehearsal.
+        #[arg(long, value_delimiter = ',')]
+        dialect: Vec<String>,
+    },
     /// Run the spec's examples in the reference evaluator.
     #[command(
         after_help = "Exit codes: 0 every example passed, 1 an example failed or a spec has errors, 2 a file could not be read."
@@ -104,6 +120,7 @@ fn main() -> ExitCode {
             color,
         } => check(&files, format, color),
         Command::Test { files, color } => test(&files, color),
+        Command::Build { file, out, dialect } => build(&file, &out, &dialect),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { form, file } => debug(form, &file),
     };
@@ -234,6 +251,84 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
+    let spec = match read_spec(file) {
+        Ok(s) => s,
+        Err(message) => return fatal(&message, "check the path and the file's permissions"),
+    };
+    if let Some(d) = spec.utf8_error {
+        eprint!("{}", render::human(&spec.path, &spec.text, &[d], false));
+        return EXIT_FINDINGS;
+    }
+    let compiled = cutover_check::compile(&spec.text);
+    if !compiled.diagnostics.is_empty() {
+        eprint!(
+            "{}",
+            render::human(&spec.path, &spec.text, &compiled.diagnostics, false)
+        );
+    }
+    let ir = match (&compiled.ir, compiled.has_errors()) {
+        (Some(ir), false) => ir,
+        _ => {
+            eprintln!("cutover build: nothing written, the spec has errors");
+            return EXIT_FINDINGS;
+        }
+    };
+    let mut names: Vec<String> = dialects.to_vec();
+    if names.is_empty() {
+        for s in &ir.systems {
+            names.push(s.dialect.name().to_owned());
+        }
+        names.push("sqlite".to_owned());
+    }
+    names.sort();
+    names.dedup();
+    let digest = {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(spec.text.as_bytes());
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let path = spec.path.replace('\\', "/");
+    let info = cutover_backend_sql::SpecInfo {
+        path: &path,
+        sha256: &digest,
+    };
+    for name in &names {
+        let Some(dialect) = cutover_backend_sql::dialect::by_name(name) else {
+            let known = cutover_ir::Dialect::NAMES.join(", ");
+            return fatal(
+                &format!("unknown dialect `{name}`"),
+                &format!("the dialects are {known}"),
+            );
+        };
+        let scripts = match cutover_backend_sql::build(ir, dialect.as_ref(), &info) {
+            Ok(s) => s,
+            Err(cutover_backend_sql::Unsupported(what)) => {
+                eprintln!("cutover build: cannot compile for {name}: {what}");
+                return EXIT_FINDINGS;
+            }
+        };
+        let dir = out.join("sql").join(name);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            return fatal(
+                &format!("cannot create {}: {e}", dir.display()),
+                "check the output path",
+            );
+        }
+        for s in scripts {
+            let target = dir.join(&s.name);
+            if let Err(e) = std::fs::write(&target, &s.text) {
+                return fatal(
+                    &format!("cannot write {}: {e}", target.display()),
+                    "check the output path",
+                );
+            }
+            println!("wrote {}", target.display());
+        }
+    }
+    EXIT_OK
 }
 
 /// The wall clock as a UTC timestamp, for `now()` in examples.
