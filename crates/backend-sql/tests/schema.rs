@@ -6,11 +6,17 @@ use cutover_ir::{Ir, Role};
 use std::path::Path;
 
 fn example(name: &str) -> Ir {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
-        .join(name)
-        .join(format!("{name}.cutover"));
-    let text = std::fs::read_to_string(&path).expect("spec");
+    compile(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name)
+            .join(format!("{name}.cutover")),
+    )
+}
+
+fn compile(path: &Path) -> Ir {
+    let name = path.display();
+    let text = std::fs::read_to_string(path).expect("spec");
     let compiled = cutover_check::compile(&text);
     assert!(!compiled.has_errors(), "{name}");
     compiled.ir.expect("ir")
@@ -48,13 +54,7 @@ fn schema_runs_on_sqlite_twice() {
     for name in EXAMPLES {
         let ir = example(name);
         let sql = schema_sql(&ir, &Sqlite, name);
-        let db = rusqlite::Connection::open_in_memory().expect("sqlite");
-        for s in &ir.systems {
-            if s.role == Role::Target {
-                db.execute_batch(&format!("ATTACH DATABASE ':memory:' AS \"{}\";", s.name))
-                    .expect("attach");
-            }
-        }
+        let db = sqlite_with_targets(&ir);
         db.execute_batch(&sql)
             .unwrap_or_else(|e| panic!("{name}: {e}\n{sql}"));
         db.execute_batch(&sql)
@@ -78,4 +78,59 @@ fn schema_runs_on_sqlite_twice() {
             assert_eq!(n, 1, "{name}: {}", t.name);
         }
     }
+}
+
+/// An in-memory SQLite with one attached database per target system.
+fn sqlite_with_targets(ir: &Ir) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open_in_memory().expect("sqlite");
+    for s in &ir.systems {
+        if s.role == Role::Target {
+            db.execute_batch(&format!(
+                "ATTACH DATABASE ':memory:' AS {};",
+                Sqlite.ident(&s.name)
+            ))
+            .expect("attach");
+        }
+    }
+    db
+}
+
+#[test]
+fn hostile_names_are_quoted_and_run() {
+    let ir = compile(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/sql/hostile-names.cutover"),
+    );
+    let sql = schema_sql(&ir, &Sqlite, "hostile-names");
+    let db = sqlite_with_targets(&ir);
+    db.execute_batch(&sql)
+        .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    // The constraints hold under their hostile names.
+    let insert = |key: &str, user: i64, name: &str| {
+        db.execute(
+            "INSERT INTO \"to \"\"x\"\"\".\"Order\" (\"key\", \"user\", \"Zoë Name\") VALUES (?1, ?2, ?3)",
+            rusqlite::params![key, user, name],
+        )
+    };
+    insert("00000000-0000-0000-0000-000000000001", 1, "Zoë").expect("a valid row");
+    assert!(
+        insert("00000000-0000-0000-0000-000000000002", 1, "dup").is_err(),
+        "unique user"
+    );
+    assert!(
+        insert("00000000-0000-0000-0000-000000000003", 2, "").is_err(),
+        "check"
+    );
+    let default: String = db
+        .query_row(
+            "SELECT \"o'neil\" FROM \"to \"\"x\"\"\".\"Order\"",
+            [],
+            |r| r.get(0),
+        )
+        .expect("default");
+    assert_eq!(default, "it's");
+    insta::assert_snapshot!(
+        "hostile-names-postgres-10_schema",
+        schema_sql(&ir, &Postgres, "hostile-names")
+    );
+    insta::assert_snapshot!("hostile-names-sqlite-10_schema", sql);
 }
