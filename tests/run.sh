@@ -13,6 +13,31 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "throwaway PostgreSQL cluster (tests/pg.sh; installs Debian's postgresql if missing)"
+# Stopped and deleted on exit, also when a step fails or the run is
+# interrupted. pg.sh writes the cluster's variables to a file first, so the
+# trap finds the cluster even if a signal lands while it is starting.
+pg_state="$(mktemp)"
+stop_pg() {
+  if [ -s "$pg_state" ]; then
+    (. "$pg_state" && tests/pg.sh stop "$CUTOVER_PG_DIR") || true
+  fi
+  rm -f "$pg_state"
+}
+trap stop_pg EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+pg_skipped=""
+if tests/pg.sh start >"$pg_state"; then
+  . "$pg_state"
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL could not be started; it is required when CI=true"
+  exit 1
+else
+  pg_skipped="yes"
+  echo "warning: PostgreSQL could not be started; the tests that need it will be SKIPPED"
+fi
+
 step "unit, corpus, property and CLI tests"
 cargo nextest run --workspace --locked --no-fail-fast
 
@@ -44,3 +69,6 @@ target/release/cutover check --format sarif "${invalid[@]}" examples/*/*.cutover
 python3 tests/sarif/validate.py "$schema" "$tools/corpus.sarif" "${#invalid[@]}"
 
 printf '\nAll tests passed.\n'
+if [ -n "$pg_skipped" ]; then
+  printf 'warning: the PostgreSQL tests were SKIPPED (no server could be started).\n'
+fi
