@@ -253,29 +253,37 @@ fn check(files: &[PathBuf], format: Format, color: Color) -> u8 {
     }
 }
 
-fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
-    let spec = match read_spec(file) {
-        Ok(s) => s,
-        Err(message) => return fatal(&message, "check the path and the file's permissions"),
-    };
-    if let Some(d) = spec.utf8_error {
-        eprint!("{}", render::human(&spec.path, &spec.text, &[d], false));
-        return EXIT_FINDINGS;
+/// Compiles a spec, printing its diagnostics to stderr; the IR only when
+/// it has no errors, since nothing may be generated or run from such a spec.
+fn compile_clean(spec: &Spec, color: bool) -> Option<cutover_ir::Ir> {
+    if let Some(d) = &spec.utf8_error {
+        let shown = std::slice::from_ref(d);
+        eprint!("{}", render::human(&spec.path, &spec.text, shown, color));
+        return None;
     }
     let compiled = cutover_check::compile(&spec.text);
     if !compiled.diagnostics.is_empty() {
         eprint!(
             "{}",
-            render::human(&spec.path, &spec.text, &compiled.diagnostics, false)
+            render::human(&spec.path, &spec.text, &compiled.diagnostics, color)
         );
     }
-    let ir = match (&compiled.ir, compiled.has_errors()) {
-        (Some(ir), false) => ir,
-        _ => {
-            eprintln!("cutover build: nothing written, the spec has errors");
-            return EXIT_FINDINGS;
-        }
+    if compiled.has_errors() {
+        return None;
+    }
+    compiled.ir
+}
+
+fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
+    let spec = match read_spec(file) {
+        Ok(s) => s,
+        Err(message) => return fatal(&message, "check the path and the file's permissions"),
     };
+    let Some(ir) = compile_clean(&spec, false) else {
+        eprintln!("cutover build: nothing written, the spec has errors");
+        return EXIT_FINDINGS;
+    };
+    let ir = &ir;
     let mut names: Vec<String> = dialects.to_vec();
     if names.is_empty() {
         for s in &ir.systems {
@@ -362,26 +370,12 @@ fn test(files: &[PathBuf], color: Color) -> u8 {
                 continue;
             }
         };
-        if let Some(d) = spec.utf8_error {
-            eprint!("{}", render::human(&spec.path, &spec.text, &[d], color));
+        let Some(ir) = compile_clean(&spec, color) else {
+            eprintln!("{}: not run, the spec has errors", spec.path);
             broken += 1;
             continue;
-        }
-        let compiled = cutover_check::compile(&spec.text);
-        if !compiled.diagnostics.is_empty() {
-            eprint!(
-                "{}",
-                render::human(&spec.path, &spec.text, &compiled.diagnostics, color)
-            );
-        }
-        let ir = match (&compiled.ir, compiled.has_errors()) {
-            (Some(ir), false) => ir,
-            _ => {
-                eprintln!("{}: not run, the spec has errors", spec.path);
-                broken += 1;
-                continue;
-            }
         };
+        let ir = &ir;
         // Line starts once, not a scan of the whole spec per example.
         let newlines: Vec<usize> = spec.text.match_indices('\n').map(|(i, _)| i).collect();
         for report in cutover_eval::run_examples(ir, now) {
