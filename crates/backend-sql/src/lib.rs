@@ -1,13 +1,15 @@
 //! Cutover's SQL backend: the scripts a migration runs, per dialect.
 //!
-//! Work in progress (issue 5): `10_schema.sql` is generated; the preflight,
-//! load, validation and rollback scripts follow. Every script starts with a
+//! Work in progress (issue 5): `10_schema.sql` and `90_rollback.sql` are
+//! generated; the preflight, load and validation scripts follow. Every script starts with a
 //! header naming the generator, the spec and the spec's SHA-256, and is
 //! byte-identical across runs.
 
 pub mod dialect;
 pub mod expr;
+pub mod rollback;
 pub mod schema;
+pub mod values;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use expr::Unsupported;
@@ -42,12 +44,22 @@ fn header(d: &dyn Dialect, spec: &SpecInfo<'_>, what: &str) -> String {
 /// The scripts for one dialect. `ir` must have passed the checks.
 pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script>, Unsupported> {
     let schema = schema::schema(ir, d)?;
-    Ok(vec![Script {
-        name: "10_schema.sql".into(),
-        text: header(
-            d,
-            spec,
-            "Target tables, keys, constraints and foreign-key indexes; the quarantine and batch tables.",
-        ) + &schema,
-    }])
+    Ok(vec![
+        Script {
+            name: "10_schema.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Target tables, keys, constraints and foreign-key indexes; the quarantine and batch tables.",
+            ) + &schema,
+        },
+        Script {
+            name: "90_rollback.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Rollback: the loaded target tables back to their state before the newest load.",
+            ) + &rollback::rollback(ir, d),
+        },
+    ])
 }

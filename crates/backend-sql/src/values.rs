@@ -1,0 +1,42 @@
+//! Values as SQL literals, in each dialect's column representation
+//! (docs/functions.md, "Casts": the canonical text forms).
+
+use crate::dialect::Dialect;
+use cutover_eval::Value;
+use cutover_ir::TypeKind;
+
+/// A literal for a value stored into a column of type `ty`.
+pub fn literal(d: &dyn Dialect, v: &Value, ty: TypeKind) -> String {
+    let sqlite = d.name() == "sqlite";
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) if sqlite => (if *b { "1" } else { "0" }).into(),
+        Value::Bool(b) => (if *b { "TRUE" } else { "FALSE" }).into(),
+        Value::Float(x) => {
+            // Shortest round-trip digits; SQLite and PostgreSQL read them back exactly.
+            let text = format!("{x:e}");
+            if sqlite {
+                text
+            } else {
+                format!("CAST({} AS double precision)", d.text(&text))
+            }
+        }
+        Value::Bytes(b) => {
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            if sqlite {
+                format!("X'{hex}'")
+            } else {
+                format!("CAST({} AS bytea)", d.text(&format!("\\x{hex}")))
+            }
+        }
+        other => {
+            let text = d.text(&other.to_text().unwrap_or_default());
+            if sqlite || ty.is_text() {
+                text
+            } else {
+                format!("CAST({text} AS {})", d.column_type(ty))
+            }
+        }
+    }
+}
