@@ -1,7 +1,9 @@
 //! What differs between SQL dialects, behind one trait with defaults: a
 //! dialect overrides only what it does differently.
 
-use cutover_ir::TypeKind;
+use crate::expr::{Arg, Code, Op, Scope, Unsupported};
+use cutover_eval::Value;
+use cutover_ir::{BinaryOp, Builtin, TypeKind};
 
 /// A SQL dialect Cutover generates for.
 pub trait Dialect {
@@ -80,129 +82,92 @@ pub trait Dialect {
 
     /// The current instant, as an expression of `instant_type`.
     fn now(&self) -> &'static str;
-}
 
-/// PostgreSQL 12 or later.
-pub struct Postgres;
+    // ── Expressions (crate::expr asks these; see docs/functions.md) ──
 
-/// SQLite 3.37 or later (STRICT tables).
-pub struct Sqlite;
-
-impl Dialect for Postgres {
-    fn name(&self) -> &'static str {
-        "postgres"
+    /// A value as a literal in the column representation of `kind`.
+    fn value(&self, v: &Value, kind: TypeKind) -> String {
+        crate::values::literal(self, v, kind)
     }
 
-    fn column_type(&self, ty: TypeKind) -> String {
-        use TypeKind::*;
-        match ty {
-            SmallInt => "smallint".into(),
-            Int => "integer".into(),
-            BigInt => "bigint".into(),
-            Decimal { precision, scale } => format!("numeric({precision}, {scale})"),
-            Float => "double precision".into(),
-            Bool => "boolean".into(),
-            Text | Null | Error => "text".into(),
-            // char(n) is never padded (docs/functions.md): PostgreSQL's
-            // character(n) pads, so it is stored as varchar(n).
-            Varchar(n) | Char(n) => format!("varchar({n})"),
-            Date => "date".into(),
-            Time => "time".into(),
-            Timestamp => "timestamp".into(),
-            Timestamptz => "timestamptz".into(),
-            Uuid => "uuid".into(),
-            // The canonical text is stored as written; jsonb would reorder.
-            Json => "json".into(),
-            Bytes => "bytea".into(),
-        }
+    /// NULL of a type (PostgreSQL needs the type in `CASE` branches).
+    fn null(&self, _kind: TypeKind) -> String {
+        "NULL".into()
     }
 
-    fn serial_key(&self) -> &'static str {
-        "bigint GENERATED ALWAYS AS IDENTITY"
+    fn bool_literal(&self, b: bool) -> String {
+        (if b { "TRUE" } else { "FALSE" }).into()
     }
 
-    fn instant_type(&self) -> &'static str {
-        "timestamptz"
+    /// `l op r` for a comparison, in three-valued logic.
+    fn compare(&self, op: BinaryOp, l: &Arg, r: &Arg) -> Result<String, Unsupported> {
+        Ok(format!("({} {} {})", l.sql, compare_symbol(op), r.sql))
     }
 
-    fn now(&self) -> &'static str {
-        "now()"
-    }
-}
-
-impl Dialect for Sqlite {
-    fn name(&self) -> &'static str {
-        "sqlite"
+    /// Whether SQL's own `=`, `IN` and `BETWEEN` on these types mean what
+    /// Cutover's comparison means.
+    fn native_order(&self, _a: TypeKind, _b: TypeKind) -> bool {
+        true
     }
 
-    /// Cutover's own tables sit in the main database, prefixed.
-    fn meta_table(&self, name: &str) -> String {
-        self.table("main", &format!("cutover_{name}"))
-    }
-
-    /// STRICT column types. Exact decimals, dates, times and UUIDs are
-    /// TEXT in their canonical text form (docs/functions.md), so they
-    /// compare and round-trip exactly.
-    fn column_type(&self, ty: TypeKind) -> String {
-        use TypeKind::*;
-        match ty {
-            SmallInt | Int | BigInt | Bool => "INTEGER".into(),
-            Float => "REAL".into(),
-            Bytes => "BLOB".into(),
-            _ => "TEXT".into(),
-        }
-    }
-
-    fn type_checks(&self, column: &str, ty: TypeKind) -> Vec<String> {
-        use TypeKind::*;
-        let c = self.ident(column);
-        match ty {
-            Varchar(n) | Char(n) => vec![format!("length({c}) <= {n}")],
-            SmallInt => vec![format!("{c} BETWEEN -32768 AND 32767")],
-            Int => vec![format!("{c} BETWEEN -2147483648 AND 2147483647")],
-            Bool => vec![format!("{c} IN (0, 1)")],
-            Uuid => vec![format!("length({c}) = 36")],
-            Date => vec![format!(
-                "{c} GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'"
-            )],
-            _ => Vec::new(),
-        }
-    }
-
-    fn table_options(&self) -> &'static str {
-        " STRICT"
-    }
-
-    fn references(&self, _system: &str, table: &str) -> String {
-        self.ident(table)
-    }
-
-    fn create_index(&self, system: &str, table: &str, name: &str, columns: &[String]) -> String {
+    /// `s like pattern` with a literal pattern: case-sensitive, `\` escapes.
+    fn like(&self, s: &str, pattern: &str) -> String {
         format!(
-            "CREATE INDEX IF NOT EXISTS {}.{} ON {} ({});",
-            self.ident(system),
-            self.ident(name),
-            self.ident(table),
-            columns.join(", ")
+            "({s} LIKE {} ESCAPE '\\')",
+            self.text(&crate::expr::like_pattern(pattern))
         )
     }
 
-    fn create_namespace(&self, _name: &str) -> Option<String> {
-        None
-    }
+    /// A value as a spec constant in messages (`"text"`, `42`, `null`).
+    fn display(&self, x: &Arg) -> Result<String, Unsupported>;
 
-    fn serial_key(&self) -> &'static str {
-        "INTEGER"
-    }
+    /// A conversion (docs/functions.md, "Casts").
+    fn cast(&self, x: &Arg, to: TypeKind, scope: &dyn Scope) -> Result<Op, Unsupported>;
 
-    fn instant_type(&self) -> &'static str {
-        "TEXT"
-    }
+    /// A scalar built-in other than `coalesce`, `nullif` and `now`, on
+    /// arguments that did not fail.
+    fn builtin(
+        &self,
+        b: Builtin,
+        args: &[Arg],
+        result: TypeKind,
+        scope: &dyn Scope,
+    ) -> Result<Op, Unsupported>;
 
-    fn now(&self) -> &'static str {
-        "strftime('%Y-%m-%d %H:%M:%f+00', 'now')"
+    /// An aggregate over the rows of a group; `arg` is `None` for `count()`.
+    fn aggregate(
+        &self,
+        b: Builtin,
+        arg: Option<(Code, TypeKind)>,
+        result: TypeKind,
+    ) -> Result<Code, Unsupported>;
+
+    /// `l op r` for `+ - * / %` in the result type.
+    fn arith(&self, op: BinaryOp, l: &Arg, r: &Arg, result: TypeKind) -> Result<Op, Unsupported>;
+
+    /// Unary minus.
+    fn negate(&self, x: &Arg) -> Result<Op, Unsupported>;
+
+    /// Statements a load script runs first (session settings).
+    fn session(&self) -> Vec<String> {
+        Vec::new()
     }
 }
+
+/// The SQL symbol of a comparison.
+pub fn compare_symbol(op: BinaryOp) -> &'static str {
+    match op {
+        BinaryOp::Eq => "=",
+        BinaryOp::Ne => "<>",
+        BinaryOp::Lt => "<",
+        BinaryOp::Le => "<=",
+        BinaryOp::Gt => ">",
+        _ => ">=",
+    }
+}
+
+pub use crate::postgres::Postgres;
+pub use crate::sqlite::Sqlite;
 
 /// The dialect of a name, as written on the command line.
 pub fn by_name(name: &str) -> Option<Box<dyn Dialect>> {

@@ -7,8 +7,10 @@
 
 pub mod dialect;
 pub mod expr;
+pub mod postgres;
 pub mod rollback;
 pub mod schema;
+pub mod sqlite;
 pub mod values;
 
 pub use dialect::{Dialect, Postgres, Sqlite};

@@ -6,7 +6,7 @@ use cutover_eval::Value;
 use cutover_ir::TypeKind;
 
 /// A literal for a value stored into a column of type `ty`.
-pub fn literal(d: &dyn Dialect, v: &Value, ty: TypeKind) -> String {
+pub fn literal<D: Dialect + ?Sized>(d: &D, v: &Value, ty: TypeKind) -> String {
     let sqlite = d.name() == "sqlite";
     match v {
         Value::Null => "NULL".into(),

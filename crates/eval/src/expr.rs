@@ -117,6 +117,12 @@ impl<'ir> Engine<'ir> {
         }
     }
 
+    /// Evaluates an expression that reads no column, parameter, clock or
+    /// aggregate (the backends fold such expressions at build time).
+    pub fn eval_constant(&self, e: &Expr) -> Result<Value, Fail> {
+        self.eval(e, Scope::Params(&[]))
+    }
+
     /// Evaluates an expression.
     pub(crate) fn eval(&self, e: &Expr, scope: Scope<'_>) -> Result<Value, Fail> {
         // Expressions nest up to 256 deep (and `fn` bodies add more): grow
@@ -515,7 +521,7 @@ fn not_if(v: Option<bool>, negated: bool) -> Value {
 /// Arithmetic in the result type: integers check their range, decimals
 /// are exact (division rounds to the result's scale), floats must stay
 /// finite. Dividing by zero fails.
-pub(crate) fn arith(op: BinaryOp, a: Value, b: Value, result: TypeKind) -> Result<Value, Fail> {
+pub fn arith(op: BinaryOp, a: Value, b: Value, result: TypeKind) -> Result<Value, Fail> {
     use crate::decimal::Decimal as D;
     let overflow = || {
         Fail(format!(

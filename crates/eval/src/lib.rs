@@ -16,7 +16,7 @@ mod map;
 pub mod value;
 
 pub use examples::{example_diagnostics, run_examples, ExampleReport, Outcome};
-pub use expr::{like, literal, Engine};
+pub use expr::{arith, like, literal, Engine};
 pub use map::{LeftOut, LeftOutBy, MapOutput, Rejection, Rows};
 pub use value::{Fail, Value};
 
