@@ -148,6 +148,41 @@ pub trait Dialect {
     /// Unary minus.
     fn negate(&self, x: &Arg) -> Result<Op, Unsupported>;
 
+    /// Ends an inner query so the planner computes its columns once
+    /// instead of merging it into the outer query.
+    fn fence(&self) -> &'static str {
+        " OFFSET 0"
+    }
+
+    /// NULL-safe equality, for joining on group keys.
+    fn same(&self, a: &str, b: &str) -> String {
+        format!("{a} IS NOT DISTINCT FROM {b}")
+    }
+
+    /// A JSON object as text from `'name', value` pairs.
+    fn json_object(&self, pairs: &str) -> String {
+        format!("CAST(json_build_object({pairs}) AS text)")
+    }
+
+    /// Several JSON objects (text) merged into one.
+    fn json_merge(&self, objects: &[String]) -> String {
+        match objects {
+            [one] => one.clone(),
+            many => format!(
+                "CAST({} AS text)",
+                many.iter()
+                    .map(|o| format!("CAST({o} AS jsonb)"))
+                    .collect::<Vec<_>>()
+                    .join(" || ")
+            ),
+        }
+    }
+
+    /// Helper functions the scripts call, created by the schema script.
+    fn runtime(&self) -> String {
+        String::new()
+    }
+
     /// Statements a load script runs first (session settings).
     fn session(&self) -> Vec<String> {
         Vec::new()

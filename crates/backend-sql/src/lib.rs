@@ -1,12 +1,14 @@
 //! Cutover's SQL backend: the scripts a migration runs, per dialect.
 //!
-//! Work in progress (issue 5): `10_schema.sql` and `90_rollback.sql` are
-//! generated; the preflight, load and validation scripts follow. Every script starts with a
+//! Work in progress (issue 5): `10_schema.sql`, `30_load.sql` and
+//! `90_rollback.sql` are generated; the preflight and validation scripts
+//! follow. Every script starts with a
 //! header naming the generator, the spec and the spec's SHA-256, and is
 //! byte-identical across runs.
 
 pub mod dialect;
 pub mod expr;
+pub mod load;
 pub mod postgres;
 pub mod rollback;
 pub mod schema;
@@ -54,6 +56,14 @@ pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script
                 spec,
                 "Target tables, keys, constraints and foreign-key indexes; the quarantine and batch tables.",
             ) + &schema,
+        },
+        Script {
+            name: "30_load.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Load: every map as one set-based statement, in foreign-key order, in one transaction; rejected rows go to the quarantine.",
+            ) + &load::load(ir, d, spec.sha256)?,
         },
         Script {
             name: "90_rollback.sql".into(),

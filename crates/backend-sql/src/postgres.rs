@@ -523,6 +523,10 @@ impl Dialect for Postgres {
         "now()"
     }
 
+    fn runtime(&self) -> String {
+        runtime(self)
+    }
+
     fn session(&self) -> Vec<String> {
         vec![
             "SET LOCAL TimeZone = 'UTC';".into(),
@@ -659,11 +663,7 @@ impl Dialect for Postgres {
                     Float => format!("round(CAST(CAST({v} AS text) AS numeric), {scale})"),
                     _ => format!("round({}, {scale})", as_numeric(v)),
                 };
-                let text = if f == Float {
-                    format!("CAST({v} AS text)")
-                } else {
-                    format!("CAST({v} AS text)")
-                };
+                let text = format!("CAST({v} AS text)");
                 Op {
                     v: format!("CASE WHEN abs({n}) < 1e{} THEN {n} END", precision - scale),
                     err: Some(format!(
@@ -973,10 +973,9 @@ pub fn literal_text(sql: &str) -> Option<String> {
     let mut out = String::new();
     let mut chars = inner.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\'' {
-            if chars.next() != Some('\'') {
-                return None; // two literals, not one
-            }
+        // A lone quote ends the literal: two literals, not one.
+        if c == '\'' && chars.next() != Some('\'') {
+            return None;
         }
         out.push(c);
     }

@@ -61,6 +61,11 @@ pub fn schema(ir: &Ir, d: &dyn Dialect) -> Result<String, Unsupported> {
         }
     }
     out.push('\n');
+    let runtime = d.runtime();
+    if !runtime.is_empty() {
+        out.push_str(&runtime);
+        out.push('\n');
+    }
     meta_tables(d, &mut out);
     for t in tables {
         table(ir, d, t, &mut out)?;

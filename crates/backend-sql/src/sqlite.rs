@@ -114,6 +114,27 @@ impl Dialect for Sqlite {
         "strftime('%Y-%m-%d %H:%M:%f+00', 'now')"
     }
 
+    fn fence(&self) -> &'static str {
+        " LIMIT -1 OFFSET 0"
+    }
+
+    fn same(&self, a: &str, b: &str) -> String {
+        format!("{a} IS {b}")
+    }
+
+    fn json_object(&self, pairs: &str) -> String {
+        format!("json_object({pairs})")
+    }
+
+    fn json_merge(&self, objects: &[String]) -> String {
+        objects
+            .iter()
+            .skip(1)
+            .fold(objects.first().cloned().unwrap_or_default(), |acc, o| {
+                format!("json_patch({acc}, {o})")
+            })
+    }
+
     fn bool_literal(&self, b: bool) -> String {
         (if b { "1" } else { "0" }).into()
     }

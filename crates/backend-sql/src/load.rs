@@ -1,0 +1,686 @@
+//! `30_load.sql`: one set-based statement per map, in foreign-key order,
+//! inside one transaction.
+//!
+//! Each map is computed once into a temporary stage table: every target
+//! value, and for each row the first failure (the rule, the column and the
+//! reason, as docs/functions.md "How a map runs" says). Rows without a
+//! failure are inserted into the target, tagged with the batch; rows with
+//! one go to the quarantine with their source key and values. Rows already
+//! in the target (same primary key) and rows already quarantined by the
+//! same map are skipped, so running the script again adds nothing.
+
+use crate::dialect::Dialect;
+use crate::expr::{first_error, Arg, Code, Compiler, Scope, Unsupported};
+use crate::rollback::{snapshot_statements, strategy};
+use crate::schema::BATCH_COLUMN;
+use cutover_ir::{ColumnId, Ir, MapId, OnFailure, RollbackStrategy, TableId, TypeKind};
+use std::cell::RefCell;
+use std::fmt::Write;
+
+/// The stage of a map: its columns are `c{source}_{column}`, and helper
+/// values computed once per row go into layers of inner queries.
+struct Stage<'a> {
+    ir: &'a Ir,
+    d: &'a dyn Dialect,
+    hoisting: bool,
+    hoisted: RefCell<Vec<(String, usize)>>,
+}
+
+fn hoist_name(i: usize) -> String {
+    format!("cutover_h{i}")
+}
+
+impl Stage<'_> {
+    fn source_column(&self, source: u32, column: ColumnId) -> String {
+        format!("c{source}_{}", self.ir.column(column).name)
+    }
+
+    fn level_of(&self, sql: &str) -> usize {
+        let hoisted = self.hoisted.borrow();
+        let mut level = 0;
+        for (i, (_, l)) in hoisted.iter().enumerate() {
+            if sql.contains(&format!("\"{}\"", hoist_name(i))) {
+                level = level.max(*l);
+            }
+        }
+        level + 1
+    }
+}
+
+impl Scope for Stage<'_> {
+    fn column(&self, source: u32, column: ColumnId) -> String {
+        self.d.ident(&self.source_column(source, column))
+    }
+
+    fn hoist(&self, sql: String) -> String {
+        if !self.hoisting {
+            return sql;
+        }
+        if let Some(i) = self.hoisted.borrow().iter().position(|(s, _)| *s == sql) {
+            return self.d.ident(&hoist_name(i));
+        }
+        let level = self.level_of(&sql);
+        let mut hoisted = self.hoisted.borrow_mut();
+        hoisted.push((sql, level));
+        self.d.ident(&hoist_name(hoisted.len() - 1))
+    }
+}
+
+/// Source tables by the alias `s{i}` in a map's FROM clause.
+struct Direct<'a> {
+    ir: &'a Ir,
+    d: &'a dyn Dialect,
+}
+
+impl Scope for Direct<'_> {
+    fn column(&self, source: u32, column: ColumnId) -> String {
+        format!("s{source}.{}", self.d.ident(&self.ir.column(column).name))
+    }
+}
+
+fn qualified(ir: &Ir, d: &dyn Dialect, t: TableId) -> String {
+    let table = ir.table(t);
+    d.table(&ir.system(table.system).name, &table.name)
+}
+
+/// The maps in load order: parents before the tables that reference them.
+pub fn map_order(ir: &Ir) -> Vec<MapId> {
+    let tables = crate::schema::target_tables(ir);
+    let mut out = Vec::new();
+    for t in tables {
+        for (i, m) in ir.maps.iter().enumerate() {
+            if m.target == t {
+                out.push(MapId(i as u32));
+            }
+        }
+    }
+    out
+}
+
+/// The SQL of the current batch's id.
+pub fn current_batch(d: &dyn Dialect) -> String {
+    format!(
+        "(SELECT max({}) FROM {})",
+        d.ident("batch_id"),
+        d.meta_table("batches")
+    )
+}
+
+/// The run's clock: the start of the current batch.
+pub fn clock(d: &dyn Dialect) -> String {
+    format!(
+        "(SELECT {} FROM {} WHERE {} = {})",
+        d.ident("started_at"),
+        d.meta_table("batches"),
+        d.ident("batch_id"),
+        current_batch(d)
+    )
+}
+
+/// The start time written into a new batch row.
+fn start_time(d: &dyn Dialect) -> String {
+    match d.name() {
+        // Canonical timestamptz text: trailing fraction zeros removed.
+        "sqlite" => "rtrim(rtrim(strftime('%Y-%m-%d %H:%M:%f', 'now'), '0'), '.') || '+00'".into(),
+        _ => d.now().into(),
+    }
+}
+
+/// The load script's statements (without the header).
+pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsupported> {
+    let mut out = String::new();
+    let id = |s: &str| d.ident(s);
+    out.push_str("BEGIN;\n");
+    for s in d.session() {
+        let _ = writeln!(out, "{s}");
+    }
+    let batches = d.meta_table("batches");
+    let _ = writeln!(
+        out,
+        "\n-- A new batch; its start time is the run's clock (now()).\nINSERT INTO {batches} ({}, {}, {}, {}) VALUES ((SELECT COALESCE(max({}), 0) + 1 FROM {batches}), {}, {}, 'loading');\n",
+        id("batch_id"),
+        id("spec_sha256"),
+        id("started_at"),
+        id("status"),
+        id("batch_id"),
+        d.text(spec_sha256),
+        start_time(d),
+    );
+    if strategy(ir) == RollbackStrategy::RestoreSnapshot {
+        out.push_str(
+            "-- restore_snapshot: copies of the target tables as they are before this load.\n",
+        );
+        out.push_str(&snapshot_statements(ir, d));
+        out.push('\n');
+    }
+    let compiler = Compiler::new(ir, d, clock(d));
+    for m in map_order(ir) {
+        map_statements(ir, d, &compiler, m, &mut out)?;
+    }
+    let _ = writeln!(
+        out,
+        "UPDATE {batches} SET {} = 'loaded', {} = {} WHERE {} = {};\n\nCOMMIT;",
+        id("status"),
+        id("finished_at"),
+        start_time(d),
+        id("batch_id"),
+        current_batch(d)
+    );
+    Ok(out)
+}
+
+/// The final value of one target column and, if it can fail, when and why.
+struct Outcome {
+    value: String,
+    fail: Option<String>,
+    reason: String,
+    rule: Option<String>,
+    column: String,
+}
+
+fn map_statements(
+    ir: &Ir,
+    d: &dyn Dialect,
+    compiler: &Compiler<'_>,
+    map: MapId,
+    out: &mut String,
+) -> Result<(), Unsupported> {
+    let m = ir.map(map);
+    let id = |s: &str| d.ident(s);
+    let grouped = !m.group_by.is_empty();
+    let stage = Stage {
+        ir,
+        d,
+        hoisting: !grouped,
+        hoisted: RefCell::new(Vec::new()),
+    };
+    let direct = Direct { ir, d };
+    let target = ir.table(m.target);
+    let primary = ir.table(m.source());
+
+    // Layer A: the joined, filtered rows, every source column named c{i}_{col}.
+    let mut select = Vec::new();
+    for (i, s) in m.sources.iter().enumerate() {
+        for c in &ir.table(s.table).columns {
+            select.push(format!(
+                "s{i}.{} AS {}",
+                id(&ir.column(*c).name),
+                stage.column(i as u32, *c)
+            ));
+        }
+    }
+    let mut from = format!("{} AS s0", qualified(ir, d, m.source()));
+    for (i, s) in m.sources.iter().enumerate().skip(1) {
+        let Some(join) = &s.join else { continue };
+        let on = compiler.compile(&join.on, &direct)?;
+        let cond = match on.err {
+            Some(e) => format!(
+                "CASE WHEN {e} IS NULL THEN {} ELSE {} END",
+                on.v,
+                d.bool_literal(false)
+            ),
+            None => on.v,
+        };
+        let _ = write!(
+            from,
+            "\n    {}JOIN {} AS s{i} ON {cond}",
+            if join.left { "LEFT " } else { "" },
+            qualified(ir, d, s.table)
+        );
+    }
+    let mut where_clause = String::new();
+    let mut where_err = "NULL".to_string();
+    if let Some(f) = &m.filter {
+        let c = compiler.compile(f, &direct)?;
+        match c.err {
+            Some(e) => {
+                where_clause = format!(
+                    "\n  WHERE CASE WHEN {e} IS NOT NULL THEN {} ELSE {} END",
+                    d.bool_literal(true),
+                    c.v
+                );
+                where_err = format!("CASE WHEN {e} IS NOT NULL THEN 'where: ' || {e} END");
+            }
+            None => where_clause = format!("\n  WHERE {}", c.v),
+        }
+    }
+    select.push(format!("{where_err} AS {}", id("cutover_where_error")));
+    let layer_a = format!(
+        "SELECT {}\n  FROM {from}{where_clause}",
+        select.join(",\n         ")
+    );
+
+    // The source key and, for quarantined rows, the source row's values.
+    let key_text = |scope: &dyn Scope| -> Result<String, Unsupported> {
+        if primary.primary_key.is_empty() {
+            return Ok("NULL".into());
+        }
+        let mut parts = Vec::new();
+        for c in &primary.primary_key {
+            let text = d.cast(
+                &Arg {
+                    sql: scope.column(0, *c),
+                    kind: ir.column(*c).ty.kind,
+                },
+                TypeKind::Text,
+                scope,
+            )?;
+            parts.push(format!("COALESCE({}, '')", text.v));
+        }
+        Ok(parts.join(" || ',' || "))
+    };
+    let row_json = |scope: &dyn Scope| -> String {
+        let pairs: Vec<String> = primary
+            .columns
+            .iter()
+            .map(|c| format!("{}, {}", d.text(&ir.column(*c).name), scope.column(0, *c)))
+            .collect();
+        json_object(d, &pairs)
+    };
+
+    // Each assignment, then each unassigned column with a default.
+    let mut outcomes: Vec<(ColumnId, Outcome)> = Vec::new();
+    let hoist = |sql: String| -> String {
+        if sql.starts_with('"') || sql == "NULL" {
+            sql
+        } else {
+            stage.hoist(sql)
+        }
+    };
+    let store = |e: &cutover_ir::Expr, col: ColumnId| -> Result<Code, Unsupported> {
+        let c = compiler.compile(e, &stage)?;
+        let c = compiler.store(c, e.ty.kind, ir.column(col).ty.kind, &stage)?;
+        Ok(Code {
+            v: hoist(c.v),
+            err: c.err.map(hoist),
+        })
+    };
+    let null_msg = d.text("NULL in a not-null column");
+    for a in &m.assignments {
+        let col = ir.column(a.target);
+        let nn = !col.ty.nullable;
+        let label = d.text(&format!("`{}`: ", col.name));
+        let p = store(&a.expr, a.target)?;
+        let pfail = fail_of(&p, nn);
+        let rule = a.rule.and_then(|r| m.rules.get(r)).map(|r| d.text(&r.id));
+        let outcome = match &a.on_failure {
+            Some(OnFailure::Reject { reason, .. }) => Outcome {
+                value: p.v.clone(),
+                fail: pfail,
+                reason: d.text(reason),
+                rule,
+                column: d.text(&col.name),
+            },
+            Some(OnFailure::Default { expr, .. }) => {
+                let q = store(expr, a.target)?;
+                match pfail {
+                    None => Outcome {
+                        value: p.v.clone(),
+                        fail: None,
+                        reason: "NULL".into(),
+                        rule,
+                        column: d.text(&col.name),
+                    },
+                    Some(pf) => Outcome {
+                        value: format!("CASE WHEN {pf} THEN {} ELSE {} END", q.v, p.v),
+                        fail: fail_of(&q, nn).map(|qf| format!("({pf} AND {qf})")),
+                        reason: format!(
+                            "{label} || COALESCE({}, {null_msg})",
+                            q.err.clone().unwrap_or_else(|| "NULL".into())
+                        ),
+                        rule,
+                        column: d.text(&col.name),
+                    },
+                }
+            }
+            None => match (&col.default, nn) {
+                (Some(def), true) => {
+                    let dc = store(def, a.target)?;
+                    let dfail = fail_of(&dc, true).unwrap_or_else(|| d.bool_literal(false));
+                    let fail = match &p.err {
+                        Some(pe) => format!("({pe} IS NOT NULL OR ({} IS NULL AND {dfail}))", p.v),
+                        None => format!("({} IS NULL AND {dfail})", p.v),
+                    };
+                    Outcome {
+                        value: format!("COALESCE({}, {})", p.v, dc.v),
+                        fail: Some(fail),
+                        reason: format!(
+                            "{label} || COALESCE({}, {null_msg})",
+                            first_error([p.err.clone(), dc.err.clone()])
+                                .unwrap_or_else(|| "NULL".into())
+                        ),
+                        rule,
+                        column: d.text(&col.name),
+                    }
+                }
+                _ => Outcome {
+                    value: p.v.clone(),
+                    fail: pfail,
+                    reason: format!(
+                        "{label} || COALESCE({}, {null_msg})",
+                        p.err.clone().unwrap_or_else(|| "NULL".into())
+                    ),
+                    rule,
+                    column: d.text(&col.name),
+                },
+            },
+        };
+        outcomes.push((a.target, outcome));
+    }
+    for c in &target.columns {
+        if m.assignments.iter().any(|a| a.target == *c) {
+            continue;
+        }
+        let col = ir.column(*c);
+        let Some(def) = &col.default else {
+            outcomes.push((
+                *c,
+                Outcome {
+                    value: d.null(col.ty.kind),
+                    fail: None,
+                    reason: "NULL".into(),
+                    rule: None,
+                    column: d.text(&col.name),
+                },
+            ));
+            continue;
+        };
+        let dc = store(def, *c)?;
+        outcomes.push((
+            *c,
+            Outcome {
+                fail: fail_of(&dc, !col.ty.nullable),
+                reason: format!(
+                    "{} || COALESCE({}, {null_msg})",
+                    d.text(&format!("`{}` default: ", col.name)),
+                    dc.err.clone().unwrap_or_else(|| "NULL".into())
+                ),
+                value: dc.v,
+                rule: None,
+                column: d.text(&col.name),
+            },
+        ));
+    }
+
+    // The first failure decides the row: `where`, then assignments in order.
+    // Grouped rows with a failing `where` never reach a group.
+    let mut reason = if grouped {
+        vec![]
+    } else {
+        vec![format!(
+            "WHEN {} IS NOT NULL THEN {}",
+            id("cutover_where_error"),
+            id("cutover_where_error")
+        )]
+    };
+    let mut rule = vec![];
+    let mut column = vec![];
+    for (_, o) in &outcomes {
+        if let Some(f) = &o.fail {
+            reason.push(format!("WHEN {f} THEN {}", o.reason));
+            rule.push(format!(
+                "WHEN {f} THEN {}",
+                o.rule.clone().unwrap_or_else(|| "NULL".into())
+            ));
+            column.push(format!("WHEN {f} THEN {}", o.column));
+        }
+    }
+    let case = |arms: &[String], first_null: bool| -> String {
+        let mut all = Vec::new();
+        if first_null && !grouped {
+            all.push(format!(
+                "WHEN {} IS NOT NULL THEN NULL",
+                id("cutover_where_error")
+            ));
+        }
+        all.extend(arms.iter().cloned());
+        format!("CASE {} END", all.join(" "))
+    };
+    let names: Vec<String> = target
+        .columns
+        .iter()
+        .map(|c| id(&ir.column(*c).name))
+        .collect();
+    let mut final_select: Vec<String> = Vec::new();
+    for (c, o) in &outcomes {
+        final_select.push(format!("{} AS {}", o.value, id(&ir.column(*c).name)));
+    }
+    // Reorder to the table's column order.
+    let mut ordered = Vec::new();
+    for c in &target.columns {
+        if let Some(i) = outcomes.iter().position(|(x, _)| x == c) {
+            ordered.push(final_select[i].clone());
+        }
+    }
+    let reason_sql = if reason.is_empty() {
+        "NULL".to_string()
+    } else {
+        format!("CASE {} END", reason.join(" "))
+    };
+    let meta = [
+        format!("{reason_sql} AS {}", id("cutover_reason")),
+        format!("{} AS {}", case(&rule, true), id("cutover_rule")),
+        format!("{} AS {}", case(&column, true), id("cutover_column")),
+    ];
+
+    let stage_table = id("cutover_stage");
+    let rows_table = id("cutover_rows");
+    let _ = writeln!(
+        out,
+        "-- map {}: {} -> {}",
+        m.name,
+        ir.table_path(m.source()),
+        ir.table_path(m.target)
+    );
+    let _ = writeln!(out, "DROP TABLE IF EXISTS {stage_table};");
+    if !grouped {
+        // Layers of helper values over A, each computed once per row.
+        let hoisted = stage.hoisted.borrow();
+        let depth = hoisted.iter().map(|(_, l)| *l).max().unwrap_or(0);
+        let mut query = layer_a;
+        for level in 1..=depth {
+            let cols: Vec<String> = hoisted
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, l))| *l == level)
+                .map(|(i, (sql, _))| format!("{sql} AS {}", id(&hoist_name(i))))
+                .collect();
+            query = format!(
+                "SELECT l{level}.*, {}\n  FROM (\n{}\n  ) AS l{level}{}",
+                cols.join(",\n         "),
+                indent(&query),
+                d.fence()
+            );
+        }
+        let key = key_text(&stage)?;
+        let json = row_json(&stage);
+        let _ = writeln!(
+            out,
+            "CREATE TEMP TABLE {stage_table} AS\nSELECT {key} AS {},\n       CASE WHEN {reason_sql} IS NOT NULL THEN {json} END AS {},\n       {},\n       {}\n  FROM (\n{}\n  ) AS rows_in;",
+            id("cutover_source_key"),
+            id("cutover_source_row"),
+            ordered.join(",\n       "),
+            meta.join(",\n       "),
+            indent(&query)
+        );
+    } else {
+        // Rows first (with their group keys), then one row per group.
+        let mut key_cols = Vec::new();
+        let mut key_errs = Vec::new();
+        let mut group_select = Vec::new();
+        for (i, g) in m.group_by.iter().enumerate() {
+            let c = compiler.compile(g, &stage)?;
+            key_cols.push(format!("{} AS {}", c.v, id(&format!("cutover_g{i}"))));
+            group_select.push(c.v.clone());
+            if let Some(e) = c.err {
+                key_errs.push(e);
+            }
+        }
+        let key_err = first_error(key_errs.into_iter().map(Some)).unwrap_or_else(|| "NULL".into());
+        let key = key_text(&stage)?;
+        let json = row_json(&stage);
+        let _ = writeln!(out, "DROP TABLE IF EXISTS {rows_table};");
+        let _ = writeln!(
+            out,
+            "CREATE TEMP TABLE {rows_table} AS\nSELECT rows_in.*, {key} AS {}, {json} AS {},\n       {},\n       CASE WHEN {} IS NOT NULL THEN NULL ELSE {key_err} END AS {}\n  FROM (\n{}\n  ) AS rows_in;",
+            id("cutover_source_key"),
+            id("cutover_source_row"),
+            key_cols.join(", "),
+            id("cutover_where_error"),
+            id("cutover_group_error"),
+            indent(&layer_a)
+        );
+        let gkeys: Vec<String> = group_select
+            .iter()
+            .enumerate()
+            .map(|(i, g)| format!("{g} AS {}", id(&format!("cutover_g{i}"))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "CREATE TEMP TABLE {stage_table} AS\nSELECT {}, NULL AS {}, NULL AS {},\n       {},\n       {}\n  FROM {rows_table}\n WHERE {} IS NULL AND {} IS NULL\n GROUP BY {};",
+            gkeys.join(", "),
+            id("cutover_source_key"),
+            id("cutover_source_row"),
+            ordered.join(",\n       "),
+            meta.join(",\n       "),
+            id("cutover_where_error"),
+            id("cutover_group_error"),
+            group_select.join(", ")
+        );
+    }
+
+    // Into the target: rows without a failure, not loaded before.
+    let pk: Vec<String> = target
+        .primary_key
+        .iter()
+        .map(|c| id(&ir.column(*c).name))
+        .collect();
+    let not_loaded = if pk.is_empty() {
+        String::new()
+    } else {
+        let on: Vec<String> = pk.iter().map(|c| format!("t.{c} = s.{c}")).collect();
+        format!(
+            "\n   AND NOT EXISTS (SELECT 1 FROM {} AS t WHERE {})",
+            qualified(ir, d, m.target),
+            on.join(" AND ")
+        )
+    };
+    let s_names: Vec<String> = names.iter().map(|n| format!("s.{n}")).collect();
+    let _ = writeln!(
+        out,
+        "INSERT INTO {} ({}, {})\nSELECT {}, {}\n  FROM {stage_table} AS s\n WHERE s.{} IS NULL{not_loaded};",
+        qualified(ir, d, m.target),
+        names.join(", "),
+        id(BATCH_COLUMN),
+        s_names.join(", "),
+        current_batch(d),
+        id("cutover_reason"),
+    );
+
+    // Into the quarantine: every rejected source row, once per map.
+    let quarantine = d.meta_table("quarantine");
+    let q_cols = [
+        "batch_id",
+        "map_name",
+        "source_table",
+        "source_key",
+        "rule_id",
+        "column_name",
+        "reason",
+        "source_row",
+        "quarantined_at",
+    ]
+    .map(&id)
+    .join(", ");
+    let not_quarantined = format!(
+        "NOT EXISTS (SELECT 1 FROM {quarantine} AS q WHERE q.{} = {} AND q.{} = r.{})",
+        id("map_name"),
+        d.text(&m.name),
+        id("source_key"),
+        id("cutover_source_key")
+    );
+    let fixed = format!(
+        "{}, {}, {}",
+        current_batch(d),
+        d.text(&m.name),
+        d.text(&ir.table_path(m.source()))
+    );
+    if !grouped {
+        let _ = writeln!(
+            out,
+            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, r.{}, r.{}, r.{}, r.{}, {}\n  FROM {stage_table} AS r\n WHERE r.{} IS NOT NULL\n   AND {not_quarantined};",
+            id("cutover_source_key"),
+            id("cutover_rule"),
+            id("cutover_column"),
+            id("cutover_reason"),
+            id("cutover_source_row"),
+            clock(d),
+            id("cutover_reason"),
+        );
+    } else {
+        // Rows whose `where` or group key failed, and every row of a
+        // rejected group, with the group's reason.
+        let _ = writeln!(
+            out,
+            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, NULL, NULL, COALESCE(r.{}, 'group by: ' || r.{}), r.{}, {}\n  FROM {rows_table} AS r\n WHERE (r.{} IS NOT NULL OR r.{} IS NOT NULL)\n   AND {not_quarantined};",
+            id("cutover_source_key"),
+            id("cutover_where_error"),
+            id("cutover_group_error"),
+            id("cutover_source_row"),
+            clock(d),
+            id("cutover_where_error"),
+            id("cutover_group_error"),
+        );
+        let same_group: Vec<String> = (0..m.group_by.len())
+            .map(|i| {
+                let g = id(&format!("cutover_g{i}"));
+                d.same(&format!("g.{g}"), &format!("r.{g}"))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, g.{}, g.{}, g.{}, r.{}, {}\n  FROM {rows_table} AS r\n  JOIN {stage_table} AS g ON {}\n WHERE r.{} IS NULL AND r.{} IS NULL AND g.{} IS NOT NULL\n   AND {not_quarantined};",
+            id("cutover_source_key"),
+            id("cutover_rule"),
+            id("cutover_column"),
+            id("cutover_reason"),
+            id("cutover_source_row"),
+            clock(d),
+            same_group.join(" AND "),
+            id("cutover_where_error"),
+            id("cutover_group_error"),
+            id("cutover_reason"),
+        );
+        let _ = writeln!(out, "DROP TABLE {rows_table};");
+    }
+    let _ = writeln!(out, "DROP TABLE {stage_table};\n");
+    Ok(())
+}
+
+/// When a stored value makes the assignment fail: an error, or NULL into
+/// a `not null` column.
+fn fail_of(c: &Code, not_null: bool) -> Option<String> {
+    match (&c.err, not_null) {
+        (Some(e), true) => Some(format!("({e} IS NOT NULL OR {} IS NULL)", c.v)),
+        (Some(e), false) => Some(format!("{e} IS NOT NULL")),
+        (None, true) => Some(format!("{} IS NULL", c.v)),
+        (None, false) => None,
+    }
+}
+
+/// A JSON object of `'name', value` pairs, as text, in chunks small enough
+/// for each database's argument limit.
+fn json_object(d: &dyn Dialect, pairs: &[String]) -> String {
+    let chunks: Vec<String> = pairs
+        .chunks(40)
+        .map(|c| d.json_object(&c.join(", ")))
+        .collect();
+    d.json_merge(&chunks)
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
