@@ -380,8 +380,10 @@ fn broken_data_sets_load_like_the_evaluator() {
         let Some(mut db) = pg::database(&db_name) else {
             continue;
         };
-        db.batch_execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1;")
-            .expect("session");
+        db.batch_execute(
+            "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1;",
+        )
+        .expect("session");
         loads_like_the_evaluator(&mut db, &Postgres, &ir, name, data);
     }
 }
