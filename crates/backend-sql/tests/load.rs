@@ -355,10 +355,15 @@ fn every_example_loads_on_postgres_like_the_evaluator() {
         let Some(mut db) = pg::database(&format!("load_{}", name.replace('-', "_"))) else {
             return;
         };
-        db.batch_execute(
-            "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1;",
-        )
-        .expect("session");
+        db.run(
+            &Postgres
+                .session()
+                .join(
+                    "
+",
+                )
+                .replace("SET LOCAL", "SET"),
+        );
         let ir = example(name);
         loads_like_the_evaluator(&mut db, &Postgres, &ir, name, "data");
     }
@@ -380,10 +385,15 @@ fn broken_data_sets_load_like_the_evaluator() {
         let Some(mut db) = pg::database(&db_name) else {
             continue;
         };
-        db.batch_execute(
-            "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1;",
-        )
-        .expect("session");
+        db.run(
+            &Postgres
+                .session()
+                .join(
+                    "
+",
+                )
+                .replace("SET LOCAL", "SET"),
+        );
         loads_like_the_evaluator(&mut db, &Postgres, &ir, name, data);
     }
 }
