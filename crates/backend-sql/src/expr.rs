@@ -12,7 +12,7 @@
 //! they mean exactly what the evaluator says.
 
 use crate::dialect::Dialect;
-use cutover_eval::{Engine, Value};
+use cutover_eval::{walk, Engine, Value};
 use cutover_ir::{
     BinaryOp, Builtin, ColumnId, Const, Expr, ExprKind, Func, Ir, TableId, TypeKind, UnaryOp,
 };
@@ -778,14 +778,6 @@ impl<'a> Compiler<'a> {
     }
 }
 
-/// Visits `e` and every sub-expression.
-pub fn walk<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
-    f(e);
-    for c in e.children() {
-        walk(c, f);
-    }
-}
-
 /// Whether `e` reads nothing of a row, a parameter or the clock.
 fn is_constant(e: &Expr) -> bool {
     let mut constant = true;
@@ -837,6 +829,32 @@ impl SqlExpr<'_> {
         }
         Ok(code.v)
     }
+}
+
+/// `truncate(x, n[, suffix])`, portable SQL.
+pub fn truncate(x: &str, n: &str, suffix: Option<&str>) -> String {
+    match suffix {
+        None => format!("CASE WHEN {n} <= 0 THEN '' ELSE substr({x}, 1, {n}) END"),
+        Some(s) => format!(
+            "CASE WHEN {s} IS NULL THEN NULL WHEN {n} <= 0 THEN '' WHEN length({x}) <= {n} THEN {x} \
+             WHEN length({s}) < {n} THEN substr({x}, 1, {n} - length({s})) || {s} ELSE substr({x}, 1, {n}) END"
+        ),
+    }
+}
+
+/// The text of a SQL string literal `'…'`, if `sql` is one.
+pub fn literal_text(sql: &str) -> Option<String> {
+    let inner = sql.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut out = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A lone quote ends the literal: two literals, not one.
+        if c == '\'' && chars.next() != Some('\'') {
+            return None;
+        }
+        out.push(c);
+    }
+    Some(out)
 }
 
 /// A `like` pattern (`%`, `_`, `\` escapes) as a GLOB pattern (`*`, `?`,

@@ -747,7 +747,7 @@ impl Dialect for Postgres {
                     )),
                 }
             }
-            Truncate => Op::ok(truncate(&x, &n, args.get(2).map(|s| s.sql.as_str()))),
+            Truncate => Op::ok(crate::expr::truncate(&x, &n, args.get(2).map(|s| s.sql.as_str()))),
             Replace => Op::ok(format!("replace({x}, {n}, {})", a(2))),
             SplitPart => Op::ok(format!(
                 "CASE WHEN {} = 0 THEN '' ELSE split_part({x}, {n}, {}) END",
@@ -789,7 +789,7 @@ impl Dialect for Postgres {
                 _ => Op::ok(format!("abs({x})")),
             },
             ParseDate | ParseTimestamp => {
-                let Some(format) = args.get(1).and_then(|f| literal_text(&f.sql)) else {
+                let Some(format) = args.get(1).and_then(|f| crate::expr::literal_text(&f.sql)) else {
                     return unsupported(format!("`{}` with a format that is not a literal", b.name()));
                 };
                 self.parse(&x, &format, b == ParseTimestamp, scope)?
@@ -799,7 +799,7 @@ impl Dialect for Postgres {
                 err: Some(format!("\"cutover\".\"to_utc_error\"({x}, {n})")),
             },
             UuidV5 => {
-                let Some(namespace) = args.first().and_then(|f| literal_text(&f.sql)) else {
+                let Some(namespace) = args.first().and_then(|f| crate::expr::literal_text(&f.sql)) else {
                     return unsupported("`uuid_v5` with a namespace that is not a literal");
                 };
                 let ns = cutover_eval::functions::uuid_v5_namespace(&namespace);
@@ -954,30 +954,4 @@ impl Dialect for Postgres {
             _ => Op::ok(format!("(-{})", x.sql)),
         })
     }
-}
-
-/// `truncate(x, n[, suffix])`, portable SQL.
-pub fn truncate(x: &str, n: &str, suffix: Option<&str>) -> String {
-    match suffix {
-        None => format!("CASE WHEN {n} <= 0 THEN '' ELSE substr({x}, 1, {n}) END"),
-        Some(s) => format!(
-            "CASE WHEN {s} IS NULL THEN NULL WHEN {n} <= 0 THEN '' WHEN length({x}) <= {n} THEN {x} \
-             WHEN length({s}) < {n} THEN substr({x}, 1, {n} - length({s})) || {s} ELSE substr({x}, 1, {n}) END"
-        ),
-    }
-}
-
-/// The text of a SQL string literal `'…'`, if `sql` is one.
-pub fn literal_text(sql: &str) -> Option<String> {
-    let inner = sql.strip_prefix('\'')?.strip_suffix('\'')?;
-    let mut out = String::new();
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        // A lone quote ends the literal: two literals, not one.
-        if c == '\'' && chars.next() != Some('\'') {
-            return None;
-        }
-        out.push(c);
-    }
-    Some(out)
 }

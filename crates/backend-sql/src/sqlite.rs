@@ -224,7 +224,7 @@ impl Dialect for Sqlite {
             Rtrim => Op::ok(format!("rtrim({x}, {WS})")),
             Length => Op::ok(format!("length({x})")),
             Replace => Op::ok(format!("replace({x}, {n}, {})", a(2))),
-            Truncate => Op::ok(crate::postgres::truncate(
+            Truncate => Op::ok(crate::expr::truncate(
                 &x,
                 &n,
                 args.get(2).map(|s| s.sql.as_str()),

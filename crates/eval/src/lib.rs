@@ -23,7 +23,7 @@ pub use value::{Fail, Value};
 use cutover_ir::Expr;
 
 /// Every sub-expression, depth first.
-pub(crate) fn walk<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
+pub fn walk<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
     f(e);
     for c in e.children() {
         walk(c, f);
