@@ -154,6 +154,12 @@ pub trait Dialect {
         " OFFSET 0"
     }
 
+    /// A hex digest of a text, for checksums and sampling (the same
+    /// function on both sides of a comparison, so any digest will do).
+    fn hash(&self, text: &str) -> String {
+        format!("md5({text})")
+    }
+
     /// NULL-safe equality, for joining on group keys.
     fn same(&self, a: &str, b: &str) -> String {
         format!("{a} IS NOT DISTINCT FROM {b}")

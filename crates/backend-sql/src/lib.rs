@@ -1,13 +1,13 @@
 //! Cutover's SQL backend: the scripts a migration runs, per dialect.
 //!
-//! Work in progress (issue 5): `10_schema.sql`, `30_load.sql` and
-//! `90_rollback.sql` are generated; the preflight and validation scripts
-//! follow. Every script starts with a
-//! header naming the generator, the spec and the spec's SHA-256, and is
-//! byte-identical across runs.
+//! `10_schema.sql`, `20_preflight.sql`, `30_load.sql`, `40_validate.sql`
+//! and `90_rollback.sql`. Every script starts with a header naming the
+//! generator, the spec and the spec's SHA-256, and is byte-identical
+//! across runs.
 
 pub mod dialect;
 pub mod expr;
+pub mod gates;
 pub mod load;
 pub mod postgres;
 pub mod rollback;
@@ -18,7 +18,7 @@ pub mod values;
 pub use dialect::{Dialect, Postgres, Sqlite};
 pub use expr::Unsupported;
 
-use cutover_ir::Ir;
+use cutover_ir::{Ir, Timing};
 
 /// A generated file: its path under `sql/<dialect>/` and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +33,8 @@ pub struct SpecInfo<'a> {
     pub path: &'a str,
     /// Lowercase hex SHA-256 of the spec's bytes.
     pub sha256: &'a str,
+    /// The spec's text: gate scripts quote each check from it.
+    pub text: &'a str,
 }
 
 fn header(d: &dyn Dialect, spec: &SpecInfo<'_>, what: &str) -> String {
@@ -58,12 +60,28 @@ pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script
             ) + &schema,
         },
         Script {
+            name: "20_preflight.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Preflight: the `before load` gates, each check a query returning its violating rows (empty = pass); then the source values each lookup under `else reject` does not cover.",
+            ) + &gates::script(ir, d, spec.text, Timing::BeforeLoad)?,
+        },
+        Script {
             name: "30_load.sql".into(),
             text: header(
                 d,
                 spec,
                 "Load: every map as one set-based statement, in foreign-key order, in one transaction; rejected rows go to the quarantine.",
             ) + &load::load(ir, d, spec.sha256)?,
+        },
+        Script {
+            name: "40_validate.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Validation: the `after load` gates, each check a query returning its violating rows (empty = pass).",
+            ) + &gates::script(ir, d, spec.text, Timing::AfterLoad)?,
         },
         Script {
             name: "90_rollback.sql".into(),

@@ -170,28 +170,51 @@ pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
 }
 
 /// The final value of one target column and, if it can fail, when and why.
-struct Outcome {
-    value: String,
-    fail: Option<String>,
-    reason: String,
-    rule: Option<String>,
-    column: String,
+pub(crate) struct Outcome {
+    pub value: String,
+    pub fail: Option<String>,
+    pub reason: String,
+    pub rule: Option<String>,
+    pub column: String,
 }
 
-fn map_statements(
+/// A map compiled to SQL: its rows in (layer A), every target column's
+/// outcome over them, and the row's first failure. The load stages it into
+/// temporary tables; the gates read it as subqueries.
+pub(crate) struct MapPlan {
+    grouped: bool,
+    /// The joined, filtered rows: every source column as `c{i}_{col}`,
+    /// and `cutover_where_error`.
+    pub layer_a: String,
+    /// The source key as text, over layer A's names.
+    pub key_text: String,
+    /// The primary source row as a JSON text, over layer A's names.
+    row_json: String,
+    /// Each target column's outcome, in the table's column order.
+    pub outcomes: Vec<(ColumnId, Outcome)>,
+    /// The row's first failure message (NULL: the row loads).
+    pub reason: String,
+    meta: [String; 3],
+    hoisted: Vec<(String, usize)>,
+    /// `group by`: each key as an expression over layer A.
+    group_keys: Vec<String>,
+    group_error: String,
+}
+
+pub(crate) fn plan(
     ir: &Ir,
     d: &dyn Dialect,
     compiler: &Compiler<'_>,
     map: MapId,
-    out: &mut String,
-) -> Result<(), Unsupported> {
+    hoisting: bool,
+) -> Result<MapPlan, Unsupported> {
     let m = ir.map(map);
     let id = |s: &str| d.ident(s);
     let grouped = !m.group_by.is_empty();
     let stage = Stage {
         ir,
         d,
-        hoisting: !grouped,
+        hoisting: hoisting && !grouped,
         hoisted: RefCell::new(Vec::new()),
     };
     let direct = Direct { ir, d };
@@ -425,6 +448,52 @@ fn map_statements(
             column.push(format!("WHEN {f} THEN {}", o.column));
         }
     }
+    // Last, a row whose foreign key has no parent row in the target (the
+    // parent was quarantined, or never was a source row) is quarantined
+    // too, instead of failing the whole load on the constraint. Parents
+    // load first (map_order); self-references are left to the constraint.
+    for fk in &target.foreign_keys {
+        if fk.table == m.target {
+            continue;
+        }
+        let values: Vec<&str> = fk
+            .columns
+            .iter()
+            .filter_map(|c| outcomes.iter().find(|(x, _)| x == c))
+            .map(|(_, o)| o.value.as_str())
+            .collect();
+        if values.len() != fk.columns.len() {
+            continue;
+        }
+        let present: Vec<String> = values.iter().map(|v| format!("{v} IS NOT NULL")).collect();
+        let on: Vec<String> = fk
+            .ref_columns
+            .iter()
+            .zip(&values)
+            .map(|(p, v)| format!("p.{} = {v}", id(&ir.column(*p).name)))
+            .collect();
+        let f = format!(
+            "({} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {}))",
+            present.join(" AND "),
+            qualified(ir, d, fk.table),
+            on.join(" AND ")
+        );
+        let first = fk.columns[0];
+        let rule_of = m
+            .assignments
+            .iter()
+            .find(|a| a.target == first)
+            .and_then(|a| a.rule)
+            .and_then(|r| m.rules.get(r))
+            .map(|r| d.text(&r.id))
+            .unwrap_or_else(|| "NULL".into());
+        reason.push(format!(
+            "WHEN {f} THEN {}",
+            d.text(&cutover_eval::parent_missing(ir, fk))
+        ));
+        rule.push(format!("WHEN {f} THEN {rule_of}"));
+        column.push(format!("WHEN {f} THEN {}", d.text(&ir.column(first).name)));
+    }
     let case = |arms: &[String], first_null: bool| -> String {
         let mut all = Vec::new();
         if first_null && !grouped {
@@ -436,20 +505,11 @@ fn map_statements(
         all.extend(arms.iter().cloned());
         format!("CASE {} END", all.join(" "))
     };
-    let names: Vec<String> = target
-        .columns
-        .iter()
-        .map(|c| id(&ir.column(*c).name))
-        .collect();
-    let mut final_select: Vec<String> = Vec::new();
-    for (c, o) in &outcomes {
-        final_select.push(format!("{} AS {}", o.value, id(&ir.column(*c).name)));
-    }
     // Reorder to the table's column order.
     let mut ordered = Vec::new();
     for c in &target.columns {
         if let Some(i) = outcomes.iter().position(|(x, _)| x == c) {
-            ordered.push(final_select[i].clone());
+            ordered.push(outcomes.swap_remove(i));
         }
     }
     let reason_sql = if reason.is_empty() {
@@ -462,24 +522,88 @@ fn map_statements(
         format!("{} AS {}", case(&rule, true), id("cutover_rule")),
         format!("{} AS {}", case(&column, true), id("cutover_column")),
     ];
+    let mut group_keys = Vec::new();
+    let mut key_errs = Vec::new();
+    for g in &m.group_by {
+        let c = compiler.compile(g, &stage)?;
+        group_keys.push(c.v);
+        if let Some(e) = c.err {
+            key_errs.push(e);
+        }
+    }
+    let group_error = first_error(key_errs.into_iter().map(Some)).unwrap_or_else(|| "NULL".into());
+    let key_text = key_text(&stage)?;
+    let row_json = row_json(&stage);
+    let hoisted = stage.hoisted.borrow().clone();
+    Ok(MapPlan {
+        grouped,
+        layer_a,
+        key_text,
+        row_json,
+        outcomes: ordered,
+        reason: reason_sql,
+        meta,
+        hoisted,
+        group_keys,
+        group_error,
+    })
+}
 
-    let stage_table = id("cutover_stage");
-    let rows_table = id("cutover_rows");
-    let _ = writeln!(
-        out,
-        "-- map {}: {} -> {}",
-        m.name,
-        ir.table_path(m.source()),
-        ir.table_path(m.target)
-    );
-    let _ = writeln!(out, "DROP TABLE IF EXISTS {stage_table};");
-    if !grouped {
-        // Layers of helper values over A, each computed once per row.
-        let hoisted = stage.hoisted.borrow();
-        let depth = hoisted.iter().map(|(_, l)| *l).max().unwrap_or(0);
-        let mut query = layer_a;
+impl MapPlan {
+    fn final_columns(&self, d: &dyn Dialect, ir: &Ir) -> Vec<String> {
+        self.outcomes
+            .iter()
+            .map(|(c, o)| format!("{} AS {}", o.value, d.ident(&ir.column(*c).name)))
+            .collect()
+    }
+
+    /// Not grouped: one stage row per row of `rows_in` (layer A's shape):
+    /// source key, source row (rejected rows), target columns, failure.
+    pub fn stage_select(&self, d: &dyn Dialect, ir: &Ir, rows_in: &str) -> String {
+        let id = |s: &str| d.ident(s);
+        format!(
+            "SELECT {} AS {},\n       CASE WHEN {} IS NOT NULL THEN {} END AS {},\n       {},\n       {}\n  FROM (\n{}\n  ) AS rows_in",
+            self.key_text,
+            id("cutover_source_key"),
+            self.reason,
+            self.row_json,
+            id("cutover_source_row"),
+            self.final_columns(d, ir).join(",\n       "),
+            self.meta.join(",\n       "),
+            indent(&self.layered(d, rows_in))
+        )
+    }
+
+    /// Not grouped: the values of `columns` for each row of `rows_in`
+    /// (layer A's shape), without the failure columns.
+    pub fn values_select(
+        &self,
+        d: &dyn Dialect,
+        ir: &Ir,
+        rows_in: &str,
+        columns: &[ColumnId],
+    ) -> String {
+        let values: Vec<String> = self
+            .outcomes
+            .iter()
+            .filter(|(c, _)| columns.contains(c))
+            .map(|(c, o)| format!("{} AS {}", o.value, d.ident(&ir.column(*c).name)))
+            .collect();
+        format!(
+            "SELECT {}\n  FROM (\n{}\n  ) AS rows_in",
+            values.join(", "),
+            indent(&self.layered(d, rows_in))
+        )
+    }
+
+    /// `rows_in` with the hoisted helper values added, layer by layer.
+    fn layered(&self, d: &dyn Dialect, rows_in: &str) -> String {
+        let id = |s: &str| d.ident(s);
+        let depth = self.hoisted.iter().map(|(_, l)| *l).max().unwrap_or(0);
+        let mut query = rows_in.to_string();
         for level in 1..=depth {
-            let cols: Vec<String> = hoisted
+            let cols: Vec<String> = self
+                .hoisted
                 .iter()
                 .enumerate()
                 .filter(|(_, (_, l))| *l == level)
@@ -492,60 +616,116 @@ fn map_statements(
                 d.fence()
             );
         }
-        let key = key_text(&stage)?;
-        let json = row_json(&stage);
-        let _ = writeln!(
-            out,
-            "CREATE TEMP TABLE {stage_table} AS\nSELECT {key} AS {},\n       CASE WHEN {reason_sql} IS NOT NULL THEN {json} END AS {},\n       {},\n       {}\n  FROM (\n{}\n  ) AS rows_in;",
-            id("cutover_source_key"),
-            id("cutover_source_row"),
-            ordered.join(",\n       "),
-            meta.join(",\n       "),
-            indent(&query)
-        );
-    } else {
-        // Rows first (with their group keys), then one row per group.
-        let mut key_cols = Vec::new();
-        let mut key_errs = Vec::new();
-        let mut group_select = Vec::new();
-        for (i, g) in m.group_by.iter().enumerate() {
-            let c = compiler.compile(g, &stage)?;
-            key_cols.push(format!("{} AS {}", c.v, id(&format!("cutover_g{i}"))));
-            group_select.push(c.v.clone());
-            if let Some(e) = c.err {
-                key_errs.push(e);
-            }
-        }
-        let key_err = first_error(key_errs.into_iter().map(Some)).unwrap_or_else(|| "NULL".into());
-        let key = key_text(&stage)?;
-        let json = row_json(&stage);
-        let _ = writeln!(out, "DROP TABLE IF EXISTS {rows_table};");
-        let _ = writeln!(
-            out,
-            "CREATE TEMP TABLE {rows_table} AS\nSELECT rows_in.*, {key} AS {}, {json} AS {},\n       {},\n       CASE WHEN {} IS NOT NULL THEN NULL ELSE {key_err} END AS {}\n  FROM (\n{}\n  ) AS rows_in;",
-            id("cutover_source_key"),
-            id("cutover_source_row"),
-            key_cols.join(", "),
-            id("cutover_where_error"),
-            id("cutover_group_error"),
-            indent(&layer_a)
-        );
-        let gkeys: Vec<String> = group_select
+        query
+    }
+
+    /// Grouped: every row of layer A with its source key, source row,
+    /// group keys `cutover_g{i}` and group-key failure.
+    pub fn rows_select(&self, d: &dyn Dialect) -> String {
+        let id = |s: &str| d.ident(s);
+        let key_cols: Vec<String> = self
+            .group_keys
             .iter()
             .enumerate()
             .map(|(i, g)| format!("{g} AS {}", id(&format!("cutover_g{i}"))))
             .collect();
-        let _ = writeln!(
-            out,
-            "CREATE TEMP TABLE {stage_table} AS\nSELECT {}, NULL AS {}, NULL AS {},\n       {},\n       {}\n  FROM {rows_table}\n WHERE {} IS NULL AND {} IS NULL\n GROUP BY {};",
+        format!(
+            "SELECT rows_in.*, {} AS {}, {} AS {},\n       {},\n       CASE WHEN {} IS NOT NULL THEN NULL ELSE {} END AS {}\n  FROM (\n{}\n  ) AS rows_in",
+            self.key_text,
+            id("cutover_source_key"),
+            self.row_json,
+            id("cutover_source_row"),
+            key_cols.join(", "),
+            id("cutover_where_error"),
+            self.group_error,
+            id("cutover_group_error"),
+            indent(&self.layer_a)
+        )
+    }
+
+    /// Grouped: one stage row per group of `rows_from` (rows_select's shape).
+    pub fn group_select(&self, d: &dyn Dialect, ir: &Ir, rows_from: &str) -> String {
+        let id = |s: &str| d.ident(s);
+        let gkeys: Vec<String> = self
+            .group_keys
+            .iter()
+            .enumerate()
+            .map(|(i, g)| format!("{g} AS {}", id(&format!("cutover_g{i}"))))
+            .collect();
+        format!(
+            "SELECT {}, NULL AS {}, NULL AS {},\n       {},\n       {}\n  FROM {rows_from}\n WHERE {} IS NULL AND {} IS NULL\n GROUP BY {}",
             gkeys.join(", "),
             id("cutover_source_key"),
             id("cutover_source_row"),
-            ordered.join(",\n       "),
-            meta.join(",\n       "),
+            self.final_columns(d, ir).join(",\n       "),
+            self.meta.join(",\n       "),
             id("cutover_where_error"),
             id("cutover_group_error"),
-            group_select.join(", ")
+            self.group_keys.join(", ")
+        )
+    }
+
+    /// The stage rows as one query (the gates' form; the load uses
+    /// temporary tables instead).
+    pub fn stage_query(&self, d: &dyn Dialect, ir: &Ir) -> String {
+        if self.grouped {
+            let rows = format!(
+                "(\n{}\n  ) AS {}",
+                indent(&self.rows_select(d)),
+                d.ident("cutover_rows")
+            );
+            self.group_select(d, ir, &rows)
+        } else {
+            self.stage_select(d, ir, &self.layer_a)
+        }
+    }
+}
+
+fn map_statements(
+    ir: &Ir,
+    d: &dyn Dialect,
+    compiler: &Compiler<'_>,
+    map: MapId,
+    out: &mut String,
+) -> Result<(), Unsupported> {
+    let m = ir.map(map);
+    let id = |s: &str| d.ident(s);
+    let grouped = !m.group_by.is_empty();
+    let target = ir.table(m.target);
+    let p = plan(ir, d, compiler, map, true)?;
+    let names: Vec<String> = target
+        .columns
+        .iter()
+        .map(|c| id(&ir.column(*c).name))
+        .collect();
+    let stage_table = id("cutover_stage");
+    let rows_table = id("cutover_rows");
+    let _ = writeln!(
+        out,
+        "-- map {}: {} -> {}",
+        m.name,
+        ir.table_path(m.source()),
+        ir.table_path(m.target)
+    );
+    let _ = writeln!(out, "DROP TABLE IF EXISTS {stage_table};");
+    if !grouped {
+        let _ = writeln!(
+            out,
+            "CREATE TEMP TABLE {stage_table} AS\n{};",
+            p.stage_select(d, ir, &p.layer_a)
+        );
+    } else {
+        // Rows first (with their group keys), then one row per group.
+        let _ = writeln!(out, "DROP TABLE IF EXISTS {rows_table};");
+        let _ = writeln!(
+            out,
+            "CREATE TEMP TABLE {rows_table} AS\n{};",
+            p.rows_select(d)
+        );
+        let _ = writeln!(
+            out,
+            "CREATE TEMP TABLE {stage_table} AS\n{};",
+            p.group_select(d, ir, &rows_table)
         );
     }
 

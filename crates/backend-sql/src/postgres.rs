@@ -106,8 +106,9 @@ impl Postgres {
                 }
             }
             Date => {
+                // Parenthesized: subscripted where it is not hoisted.
                 let m = scope.hoist(format!(
-                    "regexp_match({v}, '^{WS_RE}*([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}}){WS_RE}*$')"
+                    "(regexp_match({v}, '^{WS_RE}*([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}}){WS_RE}*$'))"
                 ));
                 let part = |i: usize| format!("CAST({m}[{i}] AS int)");
                 let exists = Self::date_exists(&part(1), &part(2), &part(3));
@@ -261,7 +262,7 @@ impl Postgres {
                 "a format without a year, a month and a day".into(),
             ));
         };
-        let m = scope.hoist(format!("regexp_match({text}, '{re}')"));
+        let m = scope.hoist(format!("(regexp_match({text}, '{re}'))"));
         let num = |i: usize| format!("CAST({m}[{i}] AS int)");
         let year = if groups[yi - 1] == 'y' {
             format!(

@@ -114,6 +114,11 @@ impl Dialect for Sqlite {
         "strftime('%Y-%m-%d %H:%M:%f+00', 'now')"
     }
 
+    /// SQLite has no digest function: the registered `sha256`.
+    fn hash(&self, text: &str) -> String {
+        format!("cutover_fn('sha256:text->text', {text})")
+    }
+
     fn fence(&self) -> &'static str {
         " LIMIT -1 OFFSET 0"
     }

@@ -1,29 +1,33 @@
-//! `30_load.sql` executed, for every shipped example, on SQLite and on
-//! PostgreSQL: source tables hold the example's sample data; after schema
-//! → load, every target table and the quarantine equal, cell by cell, what
-//! the reference evaluator computes from the same rows (with the batch's
-//! start as the clock); rollback returns the target to empty; a second load
-//! gives the same rows and a third run adds nothing.
+//! The generated scripts executed in order, for every shipped example and
+//! broken data set, on SQLite and on PostgreSQL: schema → preflight → load
+//! → validate → rollback → load → validate → load. After each load every
+//! target table and the quarantine equal, cell by cell, what the reference
+//! evaluator computes from the same rows (with the batch's start as the
+//! clock); the rollback returns the target to its state before the load;
+//! the source is never touched; and every check gives the same outcome and
+//! violating rows on both databases.
 
 #[path = "../../../tests/support/postgres.rs"]
 mod pg;
 
 use cutover_backend_sql::{build, Dialect, Postgres, SpecInfo, Sqlite};
 use cutover_eval::{csv, Engine, Rows, Value};
-use cutover_ir::{Ir, MapId, Role, TableId, TypeKind};
+use cutover_ir::{Ir, Role, TableId, Timing, TypeKind};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-const EXAMPLES: [&str; 3] = ["crm", "ai-platform", "user-management"];
+static EMPTY: Rows = Vec::new();
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+fn spec_text(name: &str) -> String {
+    std::fs::read_to_string(root().join(format!("examples/{name}/{name}.cutover"))).expect("spec")
+}
+
 fn example(name: &str) -> Ir {
-    let text = std::fs::read_to_string(root().join(format!("examples/{name}/{name}.cutover")))
-        .expect("spec");
-    let compiled = cutover_check::compile(&text);
+    let compiled = cutover_check::compile(&spec_text(name));
     assert!(!compiled.has_errors(), "{name}");
     compiled.ir.expect("ir")
 }
@@ -180,13 +184,14 @@ fn expected(
     let engine = Engine::new(ir, now);
     let mut targets: BTreeMap<TableId, Vec<Cells>> = BTreeMap::new();
     let mut quarantine = Vec::new();
-    for (i, m) in ir.maps.iter().enumerate() {
-        let inputs: Vec<Rows> = m
+    let order = cutover_backend_sql::load::map_order(ir);
+    for (id, out) in engine.run_migration(&order, rows) {
+        let m = ir.map(id);
+        let inputs: Vec<&Rows> = m
             .sources
             .iter()
-            .map(|s| rows.get(&s.table).cloned().unwrap_or_default())
+            .map(|s| rows.get(&s.table).unwrap_or(&EMPTY))
             .collect();
-        let out = engine.run_map(MapId(i as u32), &inputs);
         let cells = |r: &Vec<Value>| r.iter().map(Value::to_text).collect::<Cells>();
         targets
             .entry(m.target)
@@ -219,13 +224,14 @@ fn expected(
     (targets, quarantine)
 }
 
-fn scripts(ir: &Ir, d: &dyn Dialect) -> BTreeMap<String, String> {
+fn scripts(ir: &Ir, d: &dyn Dialect, text: &str) -> BTreeMap<String, String> {
     build(
         ir,
         d,
         &SpecInfo {
             path: "spec.cutover",
             sha256: "0",
+            text,
         },
     )
     .unwrap_or_else(|e| panic!("{} cannot compile: {}", d.name(), e.0))
@@ -243,11 +249,133 @@ fn batch_clock(db: &mut dyn Db, d: &dyn Dialect, batch: i64) -> chrono::NaiveDat
     cutover_eval::value::parse_iso_timestamptz(&text).unwrap_or_else(|| panic!("clock {text}"))
 }
 
-fn loads_like_the_evaluator(db: &mut dyn Db, d: &dyn Dialect, ir: &Ir, name: &str, data: &str) {
+/// One check as run: its violating rows, and whether it passed.
+#[derive(Debug)]
+struct CheckRun {
+    gate: String,
+    number: usize,
+    label: String,
+    blocking: bool,
+    passed: bool,
+    rows: Vec<Cells>,
+}
+
+impl CheckRun {
+    fn id(&self) -> String {
+        format!("{} #{}", self.gate, self.number)
+    }
+}
+
+/// Runs every check of the gates with this timing, as the script has it.
+fn run_checks(
+    db: &mut dyn Db,
+    d: &dyn Dialect,
+    ir: &Ir,
+    text: &str,
+    script: &str,
+    timing: Timing,
+) -> Vec<CheckRun> {
+    let checks = cutover_backend_sql::gates::checks(ir, d, text, timing).expect("gates compile");
+    let mut out = Vec::new();
+    for c in checks {
+        assert!(
+            script.contains(&c.violations),
+            "the script holds check {} #{}",
+            c.gate,
+            c.number
+        );
+        let rows = db.texts(&c.violations);
+        let checked = c.checked.as_ref().map(|q| {
+            let n = db.texts(&format!("SELECT CAST(({q}) AS text)"));
+            n[0][0]
+                .as_deref()
+                .unwrap_or("0")
+                .parse::<u64>()
+                .expect("a count")
+        });
+        out.push(CheckRun {
+            passed: c.passes(rows.len() as u64, checked),
+            gate: c.gate,
+            number: c.number,
+            label: c.label,
+            blocking: c.blocking,
+            rows,
+        });
+    }
+    out
+}
+
+/// The checks that failed, by id.
+fn failed(runs: &[CheckRun]) -> Vec<String> {
+    runs.iter()
+        .filter(|r| !r.passed)
+        .map(CheckRun::id)
+        .collect()
+}
+
+/// What a full sequence produced: preflight, then validation after each load.
+struct Sequence {
+    preflight: Vec<CheckRun>,
+    validate: Vec<Vec<CheckRun>>,
+}
+
+impl Sequence {
+    /// Every blocking check passed, before and after every load.
+    fn assert_blocking_pass(&self, what: &str) {
+        for runs in std::iter::once(&self.preflight).chain(&self.validate) {
+            for r in runs {
+                assert!(
+                    r.passed || !r.blocking,
+                    "{what}: blocking check {} failed: {}\n{:?}",
+                    r.id(),
+                    r.label,
+                    &r.rows[..r.rows.len().min(5)]
+                );
+            }
+        }
+    }
+}
+
+/// A dump of every loaded table and the quarantine, sorted: the state
+/// a rollback must return to.
+fn target_state(db: &mut dyn Db, d: &dyn Dialect, ir: &Ir) -> Vec<Vec<Cells>> {
+    let mut out = Vec::new();
+    for t in loaded(ir) {
+        out.push(sorted(db.texts(&select_text(ir, d, t))));
+    }
+    out.push(sorted(db.texts(&format!(
+        "SELECT map_name, source_key, reason FROM {}",
+        d.meta_table("quarantine")
+    ))));
+    out
+}
+
+fn loads_like_the_evaluator(
+    db: &mut dyn Db,
+    d: &dyn Dialect,
+    ir: &Ir,
+    name: &str,
+    data: &str,
+) -> Sequence {
     let rows = sources(ir, &root().join(format!("examples/{name}/{data}")));
-    let scripts = scripts(ir, d);
+    let text = spec_text(name);
+    let scripts = scripts(ir, d, &text);
     db.run(&source_sql(ir, d, &rows));
+    let source_before: Vec<Vec<Cells>> = rows
+        .keys()
+        .map(|t| sorted(db.texts(&select_text(ir, d, *t))))
+        .collect();
     db.run(&scripts["10_schema.sql"]);
+    let preflight = run_checks(
+        db,
+        d,
+        ir,
+        &text,
+        &scripts["20_preflight.sql"],
+        Timing::BeforeLoad,
+    );
+    let mut validate = Vec::new();
+    let before = target_state(db, d, ir);
     let quarantine_sql = format!(
         "SELECT map_name, source_key, rule_id, column_name, reason FROM {}",
         d.meta_table("quarantine")
@@ -256,6 +384,14 @@ fn loads_like_the_evaluator(db: &mut dyn Db, d: &dyn Dialect, ir: &Ir, name: &st
     let mut runs: Vec<BTreeMap<TableId, Vec<Cells>>> = Vec::new();
     for run in 1..=3 {
         db.run(&scripts["30_load.sql"]);
+        validate.push(run_checks(
+            db,
+            d,
+            ir,
+            &text,
+            &scripts["40_validate.sql"],
+            Timing::AfterLoad,
+        ));
         let now = batch_clock(db, d, run);
         let (want_targets, want_quarantine) = expected(ir, &rows, now);
         let mut got_targets = BTreeMap::new();
@@ -307,19 +443,24 @@ fn loads_like_the_evaluator(db: &mut dyn Db, d: &dyn Dialect, ir: &Ir, name: &st
                 "{name}: the load loads rows"
             );
             db.run(&scripts["90_rollback.sql"]);
-            for t in &loaded {
-                assert!(
-                    db.texts(&select_text(ir, d, *t)).is_empty(),
-                    "{name} on {}: rollback leaves {} empty",
-                    d.name(),
-                    ir.table_path(*t)
-                );
-            }
             assert!(
-                db.texts(&quarantine_sql).is_empty(),
-                "{name}: rollback empties the quarantine"
+                target_state(db, d, ir) == before,
+                "{name} on {}: rollback returns the target to its state before the load",
+                d.name()
             );
         }
+    }
+    let source_after: Vec<Vec<Cells>> = rows
+        .keys()
+        .map(|t| sorted(db.texts(&select_text(ir, d, *t))))
+        .collect();
+    assert!(
+        source_before == source_after,
+        "{name}: the source is untouched"
+    );
+    Sequence {
+        preflight,
+        validate,
     }
 }
 
@@ -340,62 +481,275 @@ fn sqlite(ir: &Ir) -> rusqlite::Connection {
     db
 }
 
-#[test]
-fn every_example_loads_on_sqlite_like_the_evaluator() {
-    for name in EXAMPLES {
-        let ir = example(name);
-        let mut db = sqlite(&ir);
-        loads_like_the_evaluator(&mut db, &Sqlite, &ir, name, "data");
+fn postgres(db_name: &str) -> Option<postgres::Client> {
+    let mut db = pg::database(db_name)?;
+    db.run(&Postgres.session().join("\n").replace("SET LOCAL", "SET"));
+    Some(db)
+}
+
+/// The checks' outcomes on two databases are the same: pass or fail, and
+/// the same violating rows (the sample differs by design: it is drawn by
+/// the batch).
+fn same_checks(a: &[CheckRun], b: &[CheckRun], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}");
+    for (x, y) in a.iter().zip(b) {
+        assert_eq!(x.passed, y.passed, "{what}: {} ({})", x.id(), x.label);
+        if !x.label.starts_with("sample") {
+            assert_eq!(
+                sorted(x.rows.clone()),
+                sorted(y.rows.clone()),
+                "{what}: {} ({})",
+                x.id(),
+                x.label
+            );
+        }
     }
 }
 
-#[test]
-fn every_example_loads_on_postgres_like_the_evaluator() {
-    for name in EXAMPLES {
-        let Some(mut db) = pg::database(&format!("load_{}", name.replace('-', "_"))) else {
-            return;
-        };
-        db.run(
-            &Postgres
-                .session()
-                .join(
-                    "
-",
-                )
-                .replace("SET LOCAL", "SET"),
-        );
-        let ir = example(name);
-        loads_like_the_evaluator(&mut db, &Postgres, &ir, name, "data");
+fn same_sequences(a: &Sequence, b: &Sequence, what: &str) {
+    same_checks(&a.preflight, &b.preflight, what);
+    for (x, y) in a.validate.iter().zip(&b.validate) {
+        same_checks(x, y, what);
     }
 }
 
-/// The deliberately broken CRM data set (47 orphan contacts, 27 unknown
-/// stage codes) loads like the evaluator too: every bad row is quarantined
-/// with the evaluator's rule and reason.
-#[test]
-fn broken_data_sets_load_like_the_evaluator() {
-    // Not yet ai-platform's data-broken: training runs of models whose
-    // ml_models row is quarantined break the target's foreign key, and the
-    // load fails as a whole (issue 5 follow-up: quarantine such children).
-    for (name, data) in [("crm", "data-broken")] {
-        let ir = example(name);
-        let mut db = sqlite(&ir);
-        loads_like_the_evaluator(&mut db, &Sqlite, &ir, name, data);
-        let db_name = format!("load_{}_{}", name.replace('-', "_"), data.replace('-', "_"));
-        let Some(mut db) = pg::database(&db_name) else {
-            continue;
-        };
-        db.run(
-            &Postgres
-                .session()
-                .join(
-                    "
-",
-                )
-                .replace("SET LOCAL", "SET"),
-        );
-        loads_like_the_evaluator(&mut db, &Postgres, &ir, name, data);
+/// The full sequence on SQLite, and on PostgreSQL when it is there: the
+/// two agree with the evaluator and with each other, check by check.
+fn sequence(name: &str, data: &str) -> Sequence {
+    let ir = example(name);
+    let mut db = sqlite(&ir);
+    let lite = loads_like_the_evaluator(&mut db, &Sqlite, &ir, name, data);
+    let db_name = format!("seq_{}_{}", name.replace('-', "_"), data.replace('-', "_"));
+    if let Some(mut db) = postgres(&db_name) {
+        let pg = loads_like_the_evaluator(&mut db, &Postgres, &ir, name, data);
+        same_sequences(&lite, &pg, &format!("{name}/{data}: sqlite vs postgres"));
     }
+    lite
+}
+
+fn check<'a>(runs: &'a [CheckRun], id: &str) -> &'a CheckRun {
+    runs.iter()
+        .find(|r| r.id() == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+}
+
+/// Column `col` of a check's violating rows, by the query's column order.
+fn column(run: &CheckRun, col: usize) -> Vec<String> {
+    let mut v: Vec<String> = run
+        .rows
+        .iter()
+        .map(|r| r[col].clone().unwrap_or_default())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Every shipped example, on its sample data: schema → preflight (every
+/// blocking check passes) → load → validate (every blocking check passes)
+/// → rollback (target back to its state before the load) → load again →
+/// validate → a third run that adds nothing; the source is never touched.
+/// The `warn` checks that fail are the data problems the sample data
+/// carries on purpose, handled by the maps' rules.
+#[test]
+fn every_example_runs_the_full_sequence() {
+    let warned = [
+        (
+            "crm",
+            vec![
+                "preflight #11",
+                "preflight #14",
+                "preflight #15",
+                "preflight #17",
+                "lookup coverage #1",
+            ],
+            vec![],
+        ),
+        (
+            "ai-platform",
+            vec![
+                "preflight #7",
+                "preflight #8",
+                "preflight #9",
+                "preflight #11",
+                "preflight #17",
+                "lookup coverage #1",
+                "lookup coverage #2",
+            ],
+            vec!["post_load #29"],
+        ),
+        (
+            "user-management",
+            vec!["preflight #10", "preflight #12"],
+            vec![],
+        ),
+    ];
+    for (name, preflight, validate) in warned {
+        let seq = sequence(name, "data");
+        seq.assert_blocking_pass(name);
+        assert_eq!(
+            failed(&seq.preflight),
+            preflight,
+            "{name}: preflight warnings"
+        );
+        for v in &seq.validate {
+            assert_eq!(failed(v), validate, "{name}: validation warnings");
+        }
+    }
+}
+
+/// The broken CRM data set (47 orphan contacts, 27 unknown stage codes):
+/// the load quarantines every bad row like the evaluator; the preflight
+/// reports exactly those orphans (a `warn` check) and those codes (lookup
+/// coverage), and the post-load gate passes: every row is accounted for.
+#[test]
+fn broken_crm_data_fails_the_right_checks_with_the_right_rows() {
+    let seq = sequence("crm", "data-broken");
+    seq.assert_blocking_pass("crm/data-broken");
+    let ir = example("crm");
+    let rows = sources(&ir, &root().join("examples/crm/data-broken"));
+    let table = |n: &str| {
+        TableId(
+            ir.tables
+                .iter()
+                .position(|t| t.name == n && ir.system(t.system).name == "legacy")
+                .expect("table") as u32,
+        )
+    };
+    let customers: std::collections::BTreeSet<String> = rows[&table("customers")]
+        .iter()
+        .filter_map(|r| r[0].to_text())
+        .collect();
+    let mut orphans: Vec<String> = rows[&table("contacts")]
+        .iter()
+        .filter(|r| r[1].to_text().is_some_and(|c| !customers.contains(&c)))
+        .filter_map(|r| r[0].to_text())
+        .collect();
+    orphans.sort();
+    assert_eq!(orphans.len(), 47);
+    let fk = check(&seq.preflight, "preflight #11");
+    assert!(fk.label.starts_with("fk legacy.contacts.cust_id") && !fk.passed && !fk.blocking);
+    assert_eq!(column(fk, 0), orphans, "the orphan contacts, by contact_id");
+    let stages = check(&seq.preflight, "lookup coverage #1");
+    assert!(stages.label.contains("stage_names"), "{}", stages.label);
+    let codes: u64 = stages
+        .rows
+        .iter()
+        .map(|r| {
+            r[1].as_deref()
+                .unwrap_or("0")
+                .parse::<u64>()
+                .expect("count")
+        })
+        .sum();
+    assert_eq!(codes, 27, "27 opportunities with unknown stage codes");
+    assert!(
+        column(stages, 0).contains(&"'ON-HOLD'".to_string())
+            || column(stages, 0).contains(&"ON-HOLD".to_string()),
+        "{:?}",
+        stages.rows
+    );
+    for v in &seq.validate {
+        assert!(
+            v.iter().all(|c| c.passed),
+            "post_load passes: every row is loaded or quarantined"
+        );
+    }
+}
+
+/// The broken AI-platform data set: 13 models with unknown status codes are
+/// quarantined, and so are the training runs, experiments and metrics that
+/// point at them (their parent row was not loaded), instead of the load
+/// failing on the foreign key. The post-load gate passes.
+#[test]
+fn broken_ai_platform_data_quarantines_children_of_rejected_rows() {
+    let seq = sequence("ai-platform", "data-broken");
+    seq.assert_blocking_pass("ai-platform/data-broken");
+    let statuses = check(&seq.preflight, "lookup coverage #1");
+    let n: u64 = statuses
+        .rows
+        .iter()
+        .map(|r| {
+            r[1].as_deref()
+                .unwrap_or("0")
+                .parse::<u64>()
+                .expect("count")
+        })
+        .sum();
+    assert!(
+        statuses.label.contains("status_names"),
+        "{}",
+        statuses.label
+    );
+    assert_eq!(n, 13, "{:?}", statuses.rows);
+    // The loads agreed with the evaluator, which quarantines the children.
+    let ir = example("ai-platform");
+    let rows = sources(&ir, &root().join("examples/ai-platform/data-broken"));
+    let order = cutover_backend_sql::load::map_order(&ir);
+    let children: usize = Engine::new(&ir, chrono::NaiveDateTime::default())
+        .run_migration(&order, &rows)
+        .iter()
+        .flat_map(|(_, out)| &out.rejected)
+        .filter(|r| r.reason.ends_with("(its parent row was not loaded)"))
+        .count();
+    assert!(children > 0, "children of rejected models are quarantined");
+}
+
+/// The data set the preflight exists for: each blocking check it breaks
+/// fails, with exactly the offending rows, on both databases.
+#[test]
+fn broken_preflight_data_fails_the_blocking_checks() {
+    let ir = example("crm");
+    let text = spec_text("crm");
+    let rows = sources(&ir, &root().join("examples/crm/data-broken-preflight"));
+    let run = |db: &mut dyn Db, d: &dyn Dialect| -> Vec<CheckRun> {
+        let scripts = scripts(&ir, d, &text);
+        db.run(&source_sql(&ir, d, &rows));
+        db.run(&scripts["10_schema.sql"]);
+        run_checks(
+            db,
+            d,
+            &ir,
+            &text,
+            &scripts["20_preflight.sql"],
+            Timing::BeforeLoad,
+        )
+    };
+    let mut lite_db = sqlite(&ir);
+    let lite = run(&mut lite_db, &Sqlite);
+    if let Some(mut db) = postgres("preflight_crm_broken") {
+        same_checks(
+            &lite,
+            &run(&mut db, &Postgres),
+            "crm/data-broken-preflight: sqlite vs postgres",
+        );
+    }
+    let blocking: Vec<String> = lite
+        .iter()
+        .filter(|r| r.blocking && !r.passed)
+        .map(CheckRun::id)
+        .collect();
+    assert_eq!(
+        blocking,
+        [
+            "preflight #5",
+            "preflight #13",
+            "preflight #16",
+            "preflight #18"
+        ]
+    );
+    let sku = check(&lite, "preflight #5");
+    assert!(sku.label == "unique legacy.products.sku", "{}", sku.label);
+    assert_eq!(sku.rows.len(), 2, "two SKUs occur twice: {:?}", sku.rows);
+    assert!(sku.rows.iter().all(|r| r[1].as_deref() == Some("2")));
+    let orders = check(&lite, "preflight #13");
+    assert!(orders.label.starts_with("fk legacy.orders.cust_id"));
+    assert_eq!(column(orders, 0), ["90100", "90101"]);
+    let names = check(&lite, "preflight #16");
+    assert!(names.label.contains("trim(first_name)"));
+    assert_eq!(column(names, 0), ["1200"]);
+    let future = check(&lite, "preflight #18");
+    assert!(future.label.contains("order_date <="));
+    assert_eq!(column(future, 0), ["90102"]);
 }
 
 /// A load that breaks a target constraint (two products with one SKU, the
@@ -405,7 +759,7 @@ fn broken_data_sets_load_like_the_evaluator() {
 fn a_load_that_breaks_a_target_constraint_leaves_nothing() {
     let ir = example("crm");
     let rows = sources(&ir, &root().join("examples/crm/data-broken-preflight"));
-    let scripts = scripts(&ir, &Sqlite);
+    let scripts = scripts(&ir, &Sqlite, &spec_text("crm"));
     let mut db = sqlite(&ir);
     db.run(&source_sql(&ir, &Sqlite, &rows));
     db.run(&scripts["10_schema.sql"]);

@@ -26,6 +26,7 @@ fn schema_sql(ir: &Ir, d: &dyn Dialect, name: &str) -> String {
     let spec = SpecInfo {
         path: &format!("examples/{name}/{name}.cutover"),
         sha256: "0000",
+        text: "",
     };
     let scripts = build(ir, d, &spec).expect("compiles to SQL");
     scripts

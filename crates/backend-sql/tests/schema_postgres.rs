@@ -20,6 +20,7 @@ fn schema_sql(ir: &Ir) -> String {
     let spec = SpecInfo {
         path: "spec.cutover",
         sha256: "0000",
+        text: "",
     };
     build(ir, &Postgres, &spec)
         .expect("compiles to SQL")

@@ -17,6 +17,7 @@ mod facts;
 mod keys;
 mod rules;
 
+pub use facts::{FactFinder, Facts};
 pub use keys::{load_order, LoadCycle};
 
 use cutover_diagnostics::{sort, Diagnostic};

@@ -302,6 +302,7 @@ fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
     let info = cutover_backend_sql::SpecInfo {
         path: &path,
         sha256: &digest,
+        text: &spec.text,
     };
     for name in &names {
         let Some(dialect) = cutover_backend_sql::dialect::by_name(name) else {

@@ -13,11 +13,13 @@ mod examples;
 mod expr;
 pub mod functions;
 mod map;
+mod migration;
 pub mod value;
 
 pub use examples::{example_diagnostics, run_examples, ExampleReport, Outcome};
 pub use expr::{arith, like, literal, Engine};
 pub use map::{LeftOut, LeftOutBy, MapOutput, Rejection, Rows};
+pub use migration::parent_missing;
 pub use value::{Fail, Value};
 
 use cutover_ir::Expr;

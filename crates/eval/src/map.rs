@@ -14,6 +14,9 @@ pub type Rows = Vec<Vec<Value>>;
 pub struct MapOutput {
     /// Target rows, a value per target column in the table's order.
     pub rows: Rows,
+    /// For each target row, the indexes of the primary source rows it was
+    /// made from (one, or a group's).
+    pub sources: Vec<Vec<usize>>,
     pub rejected: Vec<Rejection>,
     /// Source rows the spec itself leaves out, by `where` or by an inner
     /// join without a match: counted, so nothing vanishes unaccounted.
@@ -166,7 +169,10 @@ impl Engine<'_> {
         if m.group_by.is_empty() {
             for (i, row) in &joined {
                 match self.target_row(map, Scope::Row(row)) {
-                    Ok(r) => out.rows.push(r),
+                    Ok(r) => {
+                        out.rows.push(r);
+                        out.sources.push(vec![*i]);
+                    }
                     Err(rej) => out.rejected.push(Rejection { row: *i, ..rej }),
                 }
             }
@@ -202,7 +208,10 @@ impl Engine<'_> {
         for group in order {
             let rows: Vec<Vec<Option<&[Value]>>> = group.iter().map(|(_, r)| r.clone()).collect();
             match self.target_row(map, Scope::Group(&rows)) {
-                Ok(r) => out.rows.push(r),
+                Ok(r) => {
+                    out.rows.push(r);
+                    out.sources.push(group.iter().map(|(i, _)| *i).collect());
+                }
                 // A rejected group rejects every source row in it.
                 Err(rej) => {
                     for (i, _) in &group {
