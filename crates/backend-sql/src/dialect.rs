@@ -58,6 +58,22 @@ pub trait Dialect {
         )
     }
 
+    /// `CREATE INDEX` on one of Cutover's own tables (see `meta_table`).
+    fn meta_index(&self, table: &str, name: &str, columns: &[String]) -> String {
+        self.create_index("cutover", table, name, columns)
+    }
+
+    /// Refreshes the planner's statistics of a table the load just filled,
+    /// so the next statements (and the gates) plan with its real size.
+    fn analyze(&self, table: &str) -> Option<String> {
+        Some(format!("ANALYZE {table};"))
+    }
+
+    /// Whether `CROSS JOIN LATERAL` is available (see [`crate::expr::Scope::memo`]).
+    fn lateral(&self) -> bool {
+        false
+    }
+
     /// Whether DDL can run inside a transaction.
     fn transactional_ddl(&self) -> bool {
         true

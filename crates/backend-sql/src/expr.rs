@@ -54,6 +54,12 @@ pub trait Scope {
     fn hoist(&self, sql: String) -> String {
         sql
     }
+    /// As [`Scope::hoist`], for an expensive value whose inputs often
+    /// repeat (a date parsed from text): where the dialect can, it is
+    /// computed in a subquery of its own that the database may cache.
+    fn memo(&self, sql: String) -> String {
+        self.hoist(sql)
+    }
 }
 
 /// Columns by `alias.column` or by bare name.

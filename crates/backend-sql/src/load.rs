@@ -23,7 +23,9 @@ struct Stage<'a> {
     ir: &'a Ir,
     d: &'a dyn Dialect,
     hoisting: bool,
-    hoisted: RefCell<Vec<(String, usize)>>,
+    /// Each helper value: its SQL, its layer, and whether it is computed
+    /// in a LATERAL subquery of its own (see [`Scope::memo`]).
+    hoisted: RefCell<Vec<(String, usize, bool)>>,
 }
 
 fn hoist_name(i: usize) -> String {
@@ -38,7 +40,7 @@ impl Stage<'_> {
     fn level_of(&self, sql: &str) -> usize {
         let hoisted = self.hoisted.borrow();
         let mut level = 0;
-        for (i, (_, l)) in hoisted.iter().enumerate() {
+        for (i, (_, l, _)) in hoisted.iter().enumerate() {
             if sql.contains(&format!("\"{}\"", hoist_name(i))) {
                 level = level.max(*l);
             }
@@ -53,15 +55,26 @@ impl Scope for Stage<'_> {
     }
 
     fn hoist(&self, sql: String) -> String {
+        self.hoist_as(sql, false)
+    }
+
+    fn memo(&self, sql: String) -> String {
+        let lateral = self.d.lateral();
+        self.hoist_as(sql, lateral)
+    }
+}
+
+impl Stage<'_> {
+    fn hoist_as(&self, sql: String, lateral: bool) -> String {
         if !self.hoisting {
             return sql;
         }
-        if let Some(i) = self.hoisted.borrow().iter().position(|(s, _)| *s == sql) {
+        if let Some(i) = self.hoisted.borrow().iter().position(|(s, _, _)| *s == sql) {
             return self.d.ident(&hoist_name(i));
         }
         let level = self.level_of(&sql);
         let mut hoisted = self.hoisted.borrow_mut();
-        hoisted.push((sql, level));
+        hoisted.push((sql, level, lateral));
         self.d.ident(&hoist_name(hoisted.len() - 1))
     }
 }
@@ -157,6 +170,9 @@ pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
     for m in map_order(ir) {
         map_statements(ir, d, &compiler, m, &mut out)?;
     }
+    if let Some(a) = d.analyze(&d.meta_table("quarantine")) {
+        let _ = writeln!(out, "{a}\n");
+    }
     let _ = writeln!(
         out,
         "UPDATE {batches} SET {} = 'loaded', {} = {} WHERE {} = {};\n\nCOMMIT;",
@@ -195,7 +211,7 @@ pub(crate) struct MapPlan {
     /// The row's first failure message (NULL: the row loads).
     pub reason: String,
     meta: [String; 3],
-    hoisted: Vec<(String, usize)>,
+    hoisted: Vec<(String, usize, bool)>,
     /// `group by`: each key as an expression over layer A.
     group_keys: Vec<String>,
     group_error: String,
@@ -599,18 +615,31 @@ impl MapPlan {
     /// `rows_in` with the hoisted helper values added, layer by layer.
     fn layered(&self, d: &dyn Dialect, rows_in: &str) -> String {
         let id = |s: &str| d.ident(s);
-        let depth = self.hoisted.iter().map(|(_, l)| *l).max().unwrap_or(0);
+        let depth = self.hoisted.iter().map(|(_, l, _)| *l).max().unwrap_or(0);
         let mut query = rows_in.to_string();
         for level in 1..=depth {
-            let cols: Vec<String> = self
-                .hoisted
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, l))| *l == level)
-                .map(|(i, (sql, _))| format!("{sql} AS {}", id(&hoist_name(i))))
-                .collect();
+            let mut cols = Vec::new();
+            let mut laterals = String::new();
+            for (i, (sql, l, lateral)) in self.hoisted.iter().enumerate() {
+                if *l != level {
+                    continue;
+                }
+                let name = id(&hoist_name(i));
+                if *lateral {
+                    // Its own subquery, so PostgreSQL can memoize it by
+                    // its inputs when they repeat (Memoize).
+                    cols.push(format!("m{i}.{name}"));
+                    let _ = write!(
+                        laterals,
+                        "\n  CROSS JOIN LATERAL (SELECT {sql} AS {name}{}) AS m{i}",
+                        d.fence()
+                    );
+                } else {
+                    cols.push(format!("{sql} AS {name}"));
+                }
+            }
             query = format!(
-                "SELECT l{level}.*, {}\n  FROM (\n{}\n  ) AS l{level}{}",
+                "SELECT l{level}.*, {}\n  FROM (\n{}\n  ) AS l{level}{laterals}{}",
                 cols.join(",\n         "),
                 indent(&query),
                 d.fence()
@@ -728,27 +757,60 @@ fn map_statements(
             p.group_select(d, ir, &rows_table)
         );
     }
+    if let Some(a) = d.analyze(&stage_table) {
+        let _ = writeln!(out, "{a}");
+    }
 
-    // Into the target: rows without a failure, not loaded before.
+    // Rows loaded or quarantined by an earlier run are dropped from the
+    // stage first, in statements that do not write the table they look
+    // up: an anti-join against a table the same statement fills would be
+    // planned for its size before the statement (empty) and scan it once
+    // per row.
+    let quarantine = d.meta_table("quarantine");
     let pk: Vec<String> = target
         .primary_key
         .iter()
         .map(|c| id(&ir.column(*c).name))
         .collect();
-    let not_loaded = if pk.is_empty() {
-        String::new()
-    } else {
-        let on: Vec<String> = pk.iter().map(|c| format!("t.{c} = s.{c}")).collect();
-        format!(
-            "\n   AND NOT EXISTS (SELECT 1 FROM {} AS t WHERE {})",
+    if !pk.is_empty() {
+        let on: Vec<String> = pk
+            .iter()
+            .map(|c| format!("t.{c} = {stage_table}.{c}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "DELETE FROM {stage_table}\n WHERE {} IS NULL\n   AND EXISTS (SELECT 1 FROM {} AS t WHERE {});",
+            id("cutover_reason"),
             qualified(ir, d, m.target),
             on.join(" AND ")
+        );
+    }
+    let quarantined = |table: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM {quarantine} AS q WHERE q.{} = {} AND q.{} = {table}.{})",
+            id("map_name"),
+            d.text(&m.name),
+            id("source_key"),
+            id("cutover_source_key")
         )
     };
+    let _ = writeln!(
+        out,
+        "DELETE FROM {0}\n WHERE {1}{2};",
+        if grouped { &rows_table } else { &stage_table },
+        if grouped {
+            String::new()
+        } else {
+            format!("{} IS NOT NULL\n   AND ", id("cutover_reason"))
+        },
+        quarantined(if grouped { &rows_table } else { &stage_table })
+    );
+
+    // Into the target: rows without a failure.
     let s_names: Vec<String> = names.iter().map(|n| format!("s.{n}")).collect();
     let _ = writeln!(
         out,
-        "INSERT INTO {} ({}, {})\nSELECT {}, {}\n  FROM {stage_table} AS s\n WHERE s.{} IS NULL{not_loaded};",
+        "INSERT INTO {} ({}, {})\nSELECT {}, {}\n  FROM {stage_table} AS s\n WHERE s.{} IS NULL;",
         qualified(ir, d, m.target),
         names.join(", "),
         id(BATCH_COLUMN),
@@ -756,9 +818,11 @@ fn map_statements(
         current_batch(d),
         id("cutover_reason"),
     );
+    if let Some(a) = d.analyze(&qualified(ir, d, m.target)) {
+        let _ = writeln!(out, "{a}");
+    }
 
     // Into the quarantine: every rejected source row, once per map.
-    let quarantine = d.meta_table("quarantine");
     let q_cols = [
         "batch_id",
         "map_name",
@@ -772,13 +836,6 @@ fn map_statements(
     ]
     .map(&id)
     .join(", ");
-    let not_quarantined = format!(
-        "NOT EXISTS (SELECT 1 FROM {quarantine} AS q WHERE q.{} = {} AND q.{} = r.{})",
-        id("map_name"),
-        d.text(&m.name),
-        id("source_key"),
-        id("cutover_source_key")
-    );
     let fixed = format!(
         "{}, {}, {}",
         current_batch(d),
@@ -788,7 +845,7 @@ fn map_statements(
     if !grouped {
         let _ = writeln!(
             out,
-            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, r.{}, r.{}, r.{}, r.{}, {}\n  FROM {stage_table} AS r\n WHERE r.{} IS NOT NULL\n   AND {not_quarantined};",
+            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, r.{}, r.{}, r.{}, r.{}, {}\n  FROM {stage_table} AS r\n WHERE r.{} IS NOT NULL;",
             id("cutover_source_key"),
             id("cutover_rule"),
             id("cutover_column"),
@@ -802,7 +859,7 @@ fn map_statements(
         // rejected group, with the group's reason.
         let _ = writeln!(
             out,
-            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, NULL, NULL, COALESCE(r.{}, 'group by: ' || r.{}), r.{}, {}\n  FROM {rows_table} AS r\n WHERE (r.{} IS NOT NULL OR r.{} IS NOT NULL)\n   AND {not_quarantined};",
+            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, NULL, NULL, COALESCE(r.{}, 'group by: ' || r.{}), r.{}, {}\n  FROM {rows_table} AS r\n WHERE r.{} IS NOT NULL OR r.{} IS NOT NULL;",
             id("cutover_source_key"),
             id("cutover_where_error"),
             id("cutover_group_error"),
@@ -819,7 +876,7 @@ fn map_statements(
             .collect();
         let _ = writeln!(
             out,
-            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, g.{}, g.{}, g.{}, r.{}, {}\n  FROM {rows_table} AS r\n  JOIN {stage_table} AS g ON {}\n WHERE r.{} IS NULL AND r.{} IS NULL AND g.{} IS NOT NULL\n   AND {not_quarantined};",
+            "INSERT INTO {quarantine} ({q_cols})\nSELECT {fixed}, r.{}, g.{}, g.{}, g.{}, r.{}, {}\n  FROM {rows_table} AS r\n  JOIN {stage_table} AS g ON {}\n WHERE r.{} IS NULL AND r.{} IS NULL AND g.{} IS NOT NULL;",
             id("cutover_source_key"),
             id("cutover_rule"),
             id("cutover_column"),

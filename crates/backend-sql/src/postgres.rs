@@ -107,7 +107,7 @@ impl Postgres {
             }
             Date => {
                 // Parenthesized: subscripted where it is not hoisted.
-                let m = scope.hoist(format!(
+                let m = scope.memo(format!(
                     "(regexp_match({v}, '^{WS_RE}*([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}}){WS_RE}*$'))"
                 ));
                 let part = |i: usize| format!("CAST({m}[{i}] AS int)");
@@ -262,7 +262,7 @@ impl Postgres {
                 "a format without a year, a month and a day".into(),
             ));
         };
-        let m = scope.hoist(format!("(regexp_match({text}, '{re}'))"));
+        let m = scope.memo(format!("(regexp_match({text}, '{re}'))"));
         let num = |i: usize| format!("CAST({m}[{i}] AS int)");
         let year = if groups[yi - 1] == 'y' {
             format!(
@@ -486,6 +486,10 @@ END $$;
 impl Dialect for Postgres {
     fn name(&self) -> &'static str {
         "postgres"
+    }
+
+    fn lateral(&self) -> bool {
+        true
     }
 
     fn column_type(&self, ty: TypeKind) -> String {

@@ -116,6 +116,16 @@ fn meta_tables(d: &dyn Dialect, out: &mut String) {
         d.instant_type(),
         d.table_options(),
     );
+    // A rerun looks every rejected row up by map and source key.
+    let _ = writeln!(
+        out,
+        "{}\n",
+        d.meta_index(
+            "quarantine",
+            "quarantine_source_key",
+            &[id("map_name"), id("source_key")]
+        )
+    );
 }
 
 fn table(ir: &Ir, d: &dyn Dialect, t: TableId, out: &mut String) -> Result<(), Unsupported> {

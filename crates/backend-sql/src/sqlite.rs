@@ -98,6 +98,20 @@ impl Dialect for Sqlite {
         )
     }
 
+    fn meta_index(&self, table: &str, name: &str, columns: &[String]) -> String {
+        self.create_index(
+            "main",
+            &format!("cutover_{table}"),
+            &format!("cutover_{name}"),
+            columns,
+        )
+    }
+
+    /// SQLite plans its lookups by the indexes alone.
+    fn analyze(&self, _table: &str) -> Option<String> {
+        None
+    }
+
     fn create_namespace(&self, _name: &str) -> Option<String> {
         None
     }

@@ -172,6 +172,8 @@ CREATE TABLE IF NOT EXISTS "cutover"."quarantine" (
   "quarantined_at" timestamptz NOT NULL
 );
 
+CREATE INDEX IF NOT EXISTS "quarantine_source_key" ON "cutover"."quarantine" ("map_name", "source_key");
+
 CREATE TABLE IF NOT EXISTS "platform"."data_sources" (
   "dataset_uuid" uuid NOT NULL,
   "original_source_id" integer NOT NULL,

@@ -51,16 +51,22 @@ SELECT COALESCE(CAST("c0_dataset_id" AS text), '') AS "cutover_source_key",
           FROM "legacy"."datasets" AS s0
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "platform"."data_sources" AS t WHERE t."dataset_uuid" = "cutover_stage"."dataset_uuid");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'data_sources' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "platform"."data_sources" ("dataset_uuid", "original_source_id", "name", "description", "source_uri", "file_format", "row_count", "size_bytes", "steward_hash", "created_at", "last_modified_at", "cutover_batch_id")
 SELECT s."dataset_uuid", s."original_source_id", s."name", s."description", s."source_uri", s."file_format", s."row_count", s."size_bytes", s."steward_hash", s."created_at", s."last_modified_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "platform"."data_sources" AS t WHERE t."dataset_uuid" = s."dataset_uuid");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "platform"."data_sources";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'data_sources', 'legacy.datasets', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'data_sources' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map ml_models: legacy.models -> platform.ml_models
@@ -122,16 +128,22 @@ SELECT COALESCE(CAST("c0_model_id" AS text), '') AS "cutover_source_key",
           ) AS l1 OFFSET 0
       ) AS l2 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "platform"."ml_models" AS t WHERE t."model_uuid" = "cutover_stage"."model_uuid");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'ml_models' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "platform"."ml_models" ("model_uuid", "original_source_id", "model_name", "algorithm_type", "model_version", "owner_user_id", "created_at", "last_modified_at", "deployment_status", "primary_metric_value", "training_dataset_uuid", "model_artifact_uri", "description", "cutover_batch_id")
 SELECT s."model_uuid", s."original_source_id", s."model_name", s."algorithm_type", s."model_version", s."owner_user_id", s."created_at", s."last_modified_at", s."deployment_status", s."primary_metric_value", s."training_dataset_uuid", s."model_artifact_uri", s."description", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS t WHERE t."model_uuid" = s."model_uuid");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "platform"."ml_models";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'ml_models', 'legacy.models', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'ml_models' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map training_jobs: legacy.training_runs -> platform.training_jobs
@@ -199,16 +211,22 @@ SELECT COALESCE(CAST("c0_run_id" AS text), '') AS "cutover_source_key",
           ) AS l1 OFFSET 0
       ) AS l2 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "platform"."training_jobs" AS t WHERE t."job_uuid" = "cutover_stage"."job_uuid");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'training_jobs' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "platform"."training_jobs" ("job_uuid", "original_source_id", "model_uuid", "dataset_uuid", "started_at", "finished_at", "job_status", "epochs", "hyperparameters", "gpu_hours", "compute_cluster", "log_uri", "cutover_batch_id")
 SELECT s."job_uuid", s."original_source_id", s."model_uuid", s."dataset_uuid", s."started_at", s."finished_at", s."job_status", s."epochs", s."hyperparameters", s."gpu_hours", s."compute_cluster", s."log_uri", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "platform"."training_jobs" AS t WHERE t."job_uuid" = s."job_uuid");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "platform"."training_jobs";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'training_jobs', 'legacy.training_runs', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'training_jobs' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map experiment_logs: legacy.experiments -> platform.experiment_logs
@@ -252,16 +270,22 @@ SELECT COALESCE(CAST("c0_experiment_id" AS text), '') AS "cutover_source_key",
             LEFT JOIN "idm"."user_id_map" AS s1 ON (s0."created_by" = s1."legacy_user_id")
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "platform"."experiment_logs" AS t WHERE t."log_uuid" = "cutover_stage"."log_uuid");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'experiment_logs' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "platform"."experiment_logs" ("log_uuid", "original_source_id", "model_uuid", "job_uuid", "title", "hypothesis", "outcome", "author_user_id", "logged_at", "cutover_batch_id")
 SELECT s."log_uuid", s."original_source_id", s."model_uuid", s."job_uuid", s."title", s."hypothesis", s."outcome", s."author_user_id", s."logged_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "platform"."experiment_logs" AS t WHERE t."log_uuid" = s."log_uuid");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "platform"."experiment_logs";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'experiment_logs', 'legacy.experiments', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'experiment_logs' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map model_performance: legacy.metrics -> platform.model_performance
@@ -301,17 +325,25 @@ SELECT COALESCE(CAST("c0_metric_id" AS text), '') AS "cutover_source_key",
           ) AS l1 OFFSET 0
       ) AS l2 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "platform"."model_performance" AS t WHERE t."performance_uuid" = "cutover_stage"."performance_uuid");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'model_performance' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "platform"."model_performance" ("performance_uuid", "original_source_id", "model_uuid", "job_uuid", "metric_name", "metric_value", "dataset_split", "recorded_at", "cutover_batch_id")
 SELECT s."performance_uuid", s."original_source_id", s."model_uuid", s."job_uuid", s."metric_name", s."metric_value", s."dataset_split", s."recorded_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "platform"."model_performance" AS t WHERE t."performance_uuid" = s."performance_uuid");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "platform"."model_performance";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'model_performance', 'legacy.metrics', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'model_performance' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
+
+ANALYZE "cutover"."quarantine";
 
 UPDATE "cutover"."batches" SET "status" = 'loaded', "finished_at" = now() WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches");
 

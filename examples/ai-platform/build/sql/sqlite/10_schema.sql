@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS "main"."cutover_quarantine" (
   "quarantined_at" TEXT NOT NULL
 ) STRICT;
 
+CREATE INDEX IF NOT EXISTS "main"."cutover_quarantine_source_key" ON "cutover_quarantine" ("map_name", "source_key");
+
 CREATE TABLE IF NOT EXISTS "platform"."data_sources" (
   "dataset_uuid" TEXT NOT NULL CHECK (length("dataset_uuid") = 36),
   "original_source_id" INTEGER NOT NULL CHECK ("original_source_id" BETWEEN -2147483648 AND 2147483647),

@@ -172,6 +172,8 @@ CREATE TABLE IF NOT EXISTS "cutover"."quarantine" (
   "quarantined_at" timestamptz NOT NULL
 );
 
+CREATE INDEX IF NOT EXISTS "quarantine_source_key" ON "cutover"."quarantine" ("map_name", "source_key");
+
 CREATE TABLE IF NOT EXISTS "crm"."accounts" (
   "account_id" uuid NOT NULL,
   "legacy_cust_id" integer NOT NULL,

@@ -49,7 +49,7 @@ SELECT COALESCE(CAST("c0_cust_id" AS text), '') AS "cutover_source_key",
              CASE WHEN ("cutover_h5" = 'A') THEN 'Active' WHEN ("cutover_h5" = 'I') THEN 'Inactive' WHEN ("cutover_h5" = 'P') THEN 'Pending' ELSE 'Inactive' END AS "cutover_h6"
       FROM (
         SELECT l1.*, uuid_generate_v5(CAST('9c9e339a-3f00-597a-ac99-c5b2a65cd279' AS uuid), CAST("c0_cust_id" AS text)) AS "cutover_h0",
-                 (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1",
+                 m1."cutover_h1",
                  CAST(NULL AS date) AS "cutover_h4",
                  "cutover"."upper"("c0_status_flag") AS "cutover_h5",
                  btrim("c0_first_name", E' \t\n\r\013\f') AS "cutover_h7",
@@ -76,19 +76,26 @@ SELECT COALESCE(CAST("c0_cust_id" AS text), '') AS "cutover_source_key",
                      s0."created_date" AS "c0_created_date",
                      NULL AS "cutover_where_error"
               FROM "legacy"."customers" AS s0
-          ) AS l1 OFFSET 0
+          ) AS l1
+          CROSS JOIN LATERAL (SELECT (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1" OFFSET 0) AS m1 OFFSET 0
       ) AS l2 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "crm"."accounts" AS t WHERE t."account_id" = "cutover_stage"."account_id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'accounts' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "crm"."accounts" ("account_id", "legacy_cust_id", "first_name", "last_name", "company_name", "email", "phone", "birth_date", "account_status", "created_at", "migrated_at", "cutover_batch_id")
 SELECT s."account_id", s."legacy_cust_id", s."first_name", s."last_name", s."company_name", s."email", s."phone", s."birth_date", s."account_status", s."created_at", s."migrated_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS t WHERE t."account_id" = s."account_id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "crm"."accounts";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'accounts', 'legacy.customers', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'accounts' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map addresses: legacy.customers -> crm.addresses
@@ -140,16 +147,22 @@ SELECT COALESCE(CAST("c0_cust_id" AS text), '') AS "cutover_source_key",
           WHERE (CASE WHEN (btrim(s0."address_line1", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim(s0."address_line1", E' \t\n\r\013\f') END IS NOT NULL)
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "crm"."addresses" AS t WHERE t."address_id" = "cutover_stage"."address_id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'addresses' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "crm"."addresses" ("address_id", "account_id", "address_type", "street", "street2", "city", "state", "postal_code", "country", "cutover_batch_id")
 SELECT s."address_id", s."account_id", s."address_type", s."street", s."street2", s."city", s."state", s."postal_code", s."country", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "crm"."addresses" AS t WHERE t."address_id" = s."address_id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "crm"."addresses";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'addresses', 'legacy.customers', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'addresses' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map contacts: legacy.contacts -> crm.contacts
@@ -217,16 +230,22 @@ SELECT COALESCE(CAST("c0_contact_id" AS text), '') AS "cutover_source_key",
             LEFT JOIN "legacy"."customers" AS s1 ON (s0."cust_id" = s1."cust_id")
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "crm"."contacts" AS t WHERE t."contact_id" = "cutover_stage"."contact_id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'contacts' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "crm"."contacts" ("contact_id", "account_id", "legacy_contact_id", "first_name", "last_name", "email", "phone", "mobile", "job_title", "is_primary", "email_opt_out", "created_at", "cutover_batch_id")
 SELECT s."contact_id", s."account_id", s."legacy_contact_id", s."first_name", s."last_name", s."email", s."phone", s."mobile", s."job_title", s."is_primary", s."email_opt_out", s."created_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "crm"."contacts" AS t WHERE t."contact_id" = s."contact_id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "crm"."contacts";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'contacts', 'legacy.contacts', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'contacts' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map opportunities: legacy.opportunities -> crm.opportunities
@@ -276,16 +295,22 @@ SELECT COALESCE(CAST("c0_opp_id" AS text), '') AS "cutover_source_key",
           ) AS l1 OFFSET 0
       ) AS l2 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "crm"."opportunities" AS t WHERE t."opportunity_id" = "cutover_stage"."opportunity_id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'opportunities' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "crm"."opportunities" ("opportunity_id", "account_id", "legacy_opp_id", "name", "stage", "amount", "currency", "close_date", "probability", "created_at", "cutover_batch_id")
 SELECT s."opportunity_id", s."account_id", s."legacy_opp_id", s."name", s."stage", s."amount", s."currency", s."close_date", s."probability", s."created_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "crm"."opportunities" AS t WHERE t."opportunity_id" = s."opportunity_id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "crm"."opportunities";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'opportunities', 'legacy.opportunities', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'opportunities' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map products: legacy.products -> crm.products
@@ -325,16 +350,22 @@ SELECT COALESCE(CAST("c0_prod_id" AS text), '') AS "cutover_source_key",
           FROM "legacy"."products" AS s0
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "crm"."products" AS t WHERE t."product_id" = "cutover_stage"."product_id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'products' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "crm"."products" ("product_id", "legacy_prod_id", "sku", "name", "description", "category", "unit_price", "is_active", "cutover_batch_id")
 SELECT s."product_id", s."legacy_prod_id", s."sku", s."name", s."description", s."category", s."unit_price", s."is_active", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "crm"."products" AS t WHERE t."product_id" = s."product_id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "crm"."products";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'products', 'legacy.products', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'products' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map order_summaries: legacy.orders -> crm.order_summaries
@@ -371,24 +402,30 @@ SELECT "c0_cust_id" AS "cutover_g0", NULL AS "cutover_source_key", NULL AS "cuto
   FROM "cutover_rows"
  WHERE "cutover_where_error" IS NULL AND "cutover_group_error" IS NULL
  GROUP BY "c0_cust_id";
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "crm"."order_summaries" AS t WHERE t."summary_id" = "cutover_stage"."summary_id");
+DELETE FROM "cutover_rows"
+ WHERE EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'order_summaries' AND q."source_key" = "cutover_rows"."cutover_source_key");
 INSERT INTO "crm"."order_summaries" ("summary_id", "account_id", "order_count", "cancelled_count", "units_ordered", "total_amount", "first_order_date", "last_order_date", "cutover_batch_id")
 SELECT s."summary_id", s."account_id", s."order_count", s."cancelled_count", s."units_ordered", s."total_amount", s."first_order_date", s."last_order_date", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "crm"."order_summaries" AS t WHERE t."summary_id" = s."summary_id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "crm"."order_summaries";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'order_summaries', 'legacy.orders', r."cutover_source_key", NULL, NULL, COALESCE(r."cutover_where_error", 'group by: ' || r."cutover_group_error"), r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_rows" AS r
- WHERE (r."cutover_where_error" IS NOT NULL OR r."cutover_group_error" IS NOT NULL)
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'order_summaries' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_where_error" IS NOT NULL OR r."cutover_group_error" IS NOT NULL;
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'order_summaries', 'legacy.orders', r."cutover_source_key", g."cutover_rule", g."cutover_column", g."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_rows" AS r
   JOIN "cutover_stage" AS g ON g."cutover_g0" IS NOT DISTINCT FROM r."cutover_g0"
- WHERE r."cutover_where_error" IS NULL AND r."cutover_group_error" IS NULL AND g."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'order_summaries' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_where_error" IS NULL AND r."cutover_group_error" IS NULL AND g."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_rows";
 DROP TABLE "cutover_stage";
+
+ANALYZE "cutover"."quarantine";
 
 UPDATE "cutover"."batches" SET "status" = 'loaded', "finished_at" = now() WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches");
 

@@ -122,7 +122,7 @@ SELECT CAST(COALESCE(s."account_id", t."account_id") AS text) AS "account_id", C
                      CASE WHEN ("cutover_h5" = 'A') THEN 'Active' WHEN ("cutover_h5" = 'I') THEN 'Inactive' WHEN ("cutover_h5" = 'P') THEN 'Pending' ELSE 'Inactive' END AS "cutover_h6"
               FROM (
                 SELECT l1.*, uuid_generate_v5(CAST('9c9e339a-3f00-597a-ac99-c5b2a65cd279' AS uuid), CAST("c0_cust_id" AS text)) AS "cutover_h0",
-                         (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1",
+                         m1."cutover_h1",
                          CAST(NULL AS date) AS "cutover_h4",
                          "cutover"."upper"("c0_status_flag") AS "cutover_h5",
                          btrim("c0_first_name", E' \t\n\r\013\f') AS "cutover_h7",
@@ -153,7 +153,8 @@ SELECT CAST(COALESCE(s."account_id", t."account_id") AS text) AS "account_id", C
                           FROM "legacy"."customers" AS s0
                       ) AS a
                      WHERE NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'accounts' AND q."source_key" = COALESCE(CAST("c0_cust_id" AS text), ''))
-                  ) AS l1 OFFSET 0
+                  ) AS l1
+                  CROSS JOIN LATERAL (SELECT (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1" OFFSET 0) AS m1 OFFSET 0
               ) AS l2 OFFSET 0
           ) AS rows_in
       ) AS v
@@ -280,7 +281,7 @@ SELECT 'accounts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
                      CASE WHEN ("cutover_h5" = 'A') THEN 'Active' WHEN ("cutover_h5" = 'I') THEN 'Inactive' WHEN ("cutover_h5" = 'P') THEN 'Pending' ELSE 'Inactive' END AS "cutover_h6"
               FROM (
                 SELECT l1.*, uuid_generate_v5(CAST('9c9e339a-3f00-597a-ac99-c5b2a65cd279' AS uuid), CAST("c0_cust_id" AS text)) AS "cutover_h0",
-                         (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1",
+                         m1."cutover_h1",
                          CAST(NULL AS date) AS "cutover_h4",
                          "cutover"."upper"("c0_status_flag") AS "cutover_h5",
                          btrim("c0_first_name", E' \t\n\r\013\f') AS "cutover_h7",
@@ -312,7 +313,8 @@ SELECT 'accounts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
                       ) AS a
                      ORDER BY md5(COALESCE(COALESCE(CAST("c0_cust_id" AS text), ''), '') || CAST((SELECT max("batch_id") FROM "cutover"."batches") AS text)), COALESCE(CAST("c0_cust_id" AS text), '')
                      LIMIT 25
-                  ) AS l1 OFFSET 0
+                  ) AS l1
+                  CROSS JOIN LATERAL (SELECT (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1" OFFSET 0) AS m1 OFFSET 0
               ) AS l2 OFFSET 0
           ) AS rows_in
     ) AS s

@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS "main"."cutover_quarantine" (
   "quarantined_at" TEXT NOT NULL
 ) STRICT;
 
+CREATE INDEX IF NOT EXISTS "main"."cutover_quarantine_source_key" ON "cutover_quarantine" ("map_name", "source_key");
+
 CREATE TABLE IF NOT EXISTS "crm"."accounts" (
   "account_id" TEXT NOT NULL CHECK (length("account_id") = 36),
   "legacy_cust_id" INTEGER NOT NULL CHECK ("legacy_cust_id" BETWEEN -2147483648 AND 2147483647),

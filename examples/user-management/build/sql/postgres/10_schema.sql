@@ -172,6 +172,8 @@ CREATE TABLE IF NOT EXISTS "cutover"."quarantine" (
   "quarantined_at" timestamptz NOT NULL
 );
 
+CREATE INDEX IF NOT EXISTS "quarantine_source_key" ON "cutover"."quarantine" ("map_name", "source_key");
+
 CREATE TABLE IF NOT EXISTS "v2"."users" (
   "id" bigint NOT NULL,
   "username" varchar(50) NOT NULL,

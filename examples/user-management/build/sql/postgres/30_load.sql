@@ -53,16 +53,22 @@ SELECT COALESCE(CAST("c0_id" AS text), '') AS "cutover_source_key",
           FROM "v1"."users" AS s0
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "v2"."users" AS t WHERE t."id" = "cutover_stage"."id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'users' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "v2"."users" ("id", "username", "email", "password_hash", "first_name", "last_name", "created_at", "updated_at", "is_active", "phone", "email_verified_at", "phone_verified_at", "two_factor_enabled", "last_login_at", "cutover_batch_id")
 SELECT s."id", s."username", s."email", s."password_hash", s."first_name", s."last_name", s."created_at", s."updated_at", s."is_active", s."phone", s."email_verified_at", s."phone_verified_at", s."two_factor_enabled", s."last_login_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS t WHERE t."id" = s."id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "v2"."users";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'users', 'v1.users', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'users' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map user_profiles: v1.user_profiles -> v2.user_profiles
@@ -107,16 +113,22 @@ SELECT COALESCE(CAST("c0_id" AS text), '') AS "cutover_source_key",
           FROM "v1"."user_profiles" AS s0
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "v2"."user_profiles" AS t WHERE t."id" = "cutover_stage"."id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'user_profiles' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "v2"."user_profiles" ("id", "user_id", "bio", "avatar_url", "birth_date", "location", "website", "privacy_level", "timezone", "language", "created_at", "updated_at", "cutover_batch_id")
 SELECT s."id", s."user_id", s."bio", s."avatar_url", s."birth_date", s."location", s."website", s."privacy_level", s."timezone", s."language", s."created_at", s."updated_at", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "v2"."user_profiles" AS t WHERE t."id" = s."id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "v2"."user_profiles";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'user_profiles', 'v1.user_profiles', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'user_profiles' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
 
 -- map user_sessions: v1.user_sessions -> v2.user_sessions
@@ -156,17 +168,25 @@ SELECT COALESCE("c0_id", '') AS "cutover_source_key",
           WHERE (s0."expires_at" >= CAST('2025-06-14 02:00:00' AS timestamp))
       ) AS l1 OFFSET 0
   ) AS rows_in;
+ANALYZE "cutover_stage";
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NULL
+   AND EXISTS (SELECT 1 FROM "v2"."user_sessions" AS t WHERE t."id" = "cutover_stage"."id");
+DELETE FROM "cutover_stage"
+ WHERE "cutover_reason" IS NOT NULL
+   AND EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'user_sessions' AND q."source_key" = "cutover_stage"."cutover_source_key");
 INSERT INTO "v2"."user_sessions" ("id", "user_id", "ip_address", "user_agent", "expires_at", "created_at", "last_activity", "session_type", "is_mobile", "cutover_batch_id")
 SELECT s."id", s."user_id", s."ip_address", s."user_agent", s."expires_at", s."created_at", s."last_activity", s."session_type", s."is_mobile", (SELECT max("batch_id") FROM "cutover"."batches")
   FROM "cutover_stage" AS s
- WHERE s."cutover_reason" IS NULL
-   AND NOT EXISTS (SELECT 1 FROM "v2"."user_sessions" AS t WHERE t."id" = s."id");
+ WHERE s."cutover_reason" IS NULL;
+ANALYZE "v2"."user_sessions";
 INSERT INTO "cutover"."quarantine" ("batch_id", "map_name", "source_table", "source_key", "rule_id", "column_name", "reason", "source_row", "quarantined_at")
 SELECT (SELECT max("batch_id") FROM "cutover"."batches"), 'user_sessions', 'v1.user_sessions', r."cutover_source_key", r."cutover_rule", r."cutover_column", r."cutover_reason", r."cutover_source_row", (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches"))
   FROM "cutover_stage" AS r
- WHERE r."cutover_reason" IS NOT NULL
-   AND NOT EXISTS (SELECT 1 FROM "cutover"."quarantine" AS q WHERE q."map_name" = 'user_sessions' AND q."source_key" = r."cutover_source_key");
+ WHERE r."cutover_reason" IS NOT NULL;
 DROP TABLE "cutover_stage";
+
+ANALYZE "cutover"."quarantine";
 
 UPDATE "cutover"."batches" SET "status" = 'loaded', "finished_at" = now() WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches");
 

@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS "main"."cutover_quarantine" (
   "quarantined_at" TEXT NOT NULL
 ) STRICT;
 
+CREATE INDEX IF NOT EXISTS "main"."cutover_quarantine_source_key" ON "cutover_quarantine" ("map_name", "source_key");
+
 CREATE TABLE IF NOT EXISTS "v2"."users" (
   "id" INTEGER NOT NULL,
   "username" TEXT NOT NULL CHECK (length("username") <= 50),
