@@ -74,6 +74,17 @@ pub trait Dialect {
         false
     }
 
+    /// Starts the transaction the gate checks run in: read-only, one
+    /// snapshot for every check where the dialect has it.
+    fn begin_read_only(&self) -> &'static str {
+        "BEGIN;"
+    }
+
+    /// Settings for the gate checks only, after [`Dialect::session`].
+    fn gate_session(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Whether DDL can run inside a transaction.
     fn transactional_ddl(&self) -> bool {
         true
@@ -174,6 +185,24 @@ pub trait Dialect {
     /// function on both sides of a comparison, so any digest will do).
     fn hash(&self, text: &str) -> String {
         format!("md5({text})")
+    }
+
+    /// One unambiguous text of several canonical texts, for a row digest:
+    /// `length:text` each, `-` for NULL, comma separated.
+    fn row_text(&self, texts: &[String]) -> String {
+        let parts: Vec<String> = texts
+            .iter()
+            .map(|t| format!("COALESCE(length({t}) || ':' || {t}, '-')"))
+            .collect();
+        parts.join(" || ',' || ")
+    }
+
+    /// An order-independent aggregate of row digests (`hash` values): equal
+    /// on both sides of a checksum means every row matches, so the keyed
+    /// comparison that lists the differing rows need not run. `None`: the
+    /// dialect always runs the keyed comparison.
+    fn digest_sum(&self, _digest: &str) -> Option<String> {
+        None
     }
 
     /// NULL-safe equality, for joining on group keys.

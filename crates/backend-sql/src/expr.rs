@@ -12,6 +12,7 @@
 //! they mean exactly what the evaluator says.
 
 use crate::dialect::Dialect;
+use cutover_diagnostics::Span;
 use cutover_eval::{walk, Engine, Value};
 use cutover_ir::{
     BinaryOp, Builtin, ColumnId, Const, Expr, ExprKind, Func, Ir, TableId, TypeKind, UnaryOp,
@@ -20,7 +21,27 @@ use std::collections::HashMap;
 
 /// A construct this backend cannot compile (yet, or in this dialect).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsupported(pub String);
+pub struct Unsupported {
+    /// The construct, as a phrase: "`title` in PostgreSQL".
+    pub what: String,
+    /// The innermost expression that could not be compiled, if known.
+    pub span: Option<Span>,
+}
+
+impl Unsupported {
+    pub fn new(what: impl Into<String>) -> Unsupported {
+        Unsupported {
+            what: what.into(),
+            span: None,
+        }
+    }
+
+    /// Places the failure at `span` unless an inner expression already did.
+    pub fn at(mut self, span: Span) -> Unsupported {
+        self.span.get_or_insert(span);
+        self
+    }
+}
 
 /// A compiled expression. `err` is `None` when the expression cannot fail.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -164,6 +185,10 @@ impl<'a> Compiler<'a> {
     }
 
     fn expr(&self, e: &Expr, scope: &dyn Scope, bind: Bind<'_>) -> Compiled {
+        self.expr_here(e, scope, bind).map_err(|u| u.at(e.span))
+    }
+
+    fn expr_here(&self, e: &Expr, scope: &dyn Scope, bind: Bind<'_>) -> Compiled {
         if is_constant(e) {
             return Ok(self.constant(e));
         }
@@ -175,15 +200,15 @@ impl<'a> Compiler<'a> {
                     .iter()
                     .find(|(c, _)| c == column)
                     .map(|(_, code)| code.clone())
-                    .ok_or_else(|| Unsupported("a key expression reading a column twice".into())),
-                Bind::Params(_) => Err(Unsupported("a column inside a `fn` body".into())),
+                    .ok_or_else(|| Unsupported::new("a key expression reading a column twice")),
+                Bind::Params(_) => Err(Unsupported::new("a column inside a `fn` body")),
             },
             ExprKind::Param(i) => match bind {
                 Bind::Params(p) => p
                     .get(*i as usize)
                     .cloned()
-                    .ok_or_else(|| Unsupported("a parameter out of range".into())),
-                _ => Err(Unsupported("a parameter outside a `fn` body".into())),
+                    .ok_or_else(|| Unsupported::new("a parameter out of range")),
+                _ => Err(Unsupported::new("a parameter outside a `fn` body")),
             },
             ExprKind::Call { func, args } => self.call(*func, args, e.ty.kind, scope, bind),
             ExprKind::Lookup { lookup, key } => {
@@ -341,7 +366,7 @@ impl<'a> Compiler<'a> {
                     err: first_error([x.err, err]),
                 })
             }
-            ExprKind::Error => Err(Unsupported("an expression that did not compile".into())),
+            ExprKind::Error => Err(Unsupported::new("an expression that did not compile")),
         }
     }
 
@@ -426,7 +451,7 @@ impl<'a> Compiler<'a> {
             }
             Func::Builtin(Builtin::Nullif) => {
                 let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
-                    return Err(Unsupported("nullif without two arguments".into()));
+                    return Err(Unsupported::new("nullif without two arguments"));
                 };
                 let x = self.expr(a, scope, bind)?;
                 let y = self.expr(b, scope, bind)?;
@@ -604,7 +629,7 @@ impl<'a> Compiler<'a> {
         scope: &dyn Scope,
     ) -> Compiled {
         let Some(k) = self.keys.get(&table) else {
-            return Err(Unsupported(format!(
+            return Err(Unsupported::new(format!(
                 "`ref {}`: no map with a key fills it",
                 self.ir.table_path(table)
             )));
@@ -760,8 +785,8 @@ impl<'a> Compiler<'a> {
             }),
             BinaryOp::Like => {
                 let ExprKind::Literal(Const::Text(p)) = &rhs.kind else {
-                    return Err(Unsupported(
-                        "`like` with a pattern that is not a literal".into(),
+                    return Err(Unsupported::new(
+                        "`like` with a pattern that is not a literal",
                     ));
                 };
                 Ok(Code {
@@ -829,8 +854,8 @@ impl SqlExpr<'_> {
         let scope = Columns(|s, c| (self.column)(s, c));
         let code = compiler.compile(e, &scope)?;
         if code.err.is_some() {
-            return Err(Unsupported(
-                "a check or default that can fail at run time".into(),
+            return Err(Unsupported::new(
+                "a check or default that can fail at run time",
             ));
         }
         Ok(code.v)
@@ -840,9 +865,11 @@ impl SqlExpr<'_> {
 /// `truncate(x, n[, suffix])`, portable SQL.
 pub fn truncate(x: &str, n: &str, suffix: Option<&str>) -> String {
     match suffix {
-        None => format!("CASE WHEN {n} <= 0 THEN '' ELSE substr({x}, 1, {n}) END"),
+        None => format!(
+            "CASE WHEN {x} IS NULL OR {n} IS NULL THEN NULL WHEN {n} <= 0 THEN '' ELSE substr({x}, 1, {n}) END"
+        ),
         Some(s) => format!(
-            "CASE WHEN {s} IS NULL THEN NULL WHEN {n} <= 0 THEN '' WHEN length({x}) <= {n} THEN {x} \
+            "CASE WHEN {x} IS NULL OR {n} IS NULL OR {s} IS NULL THEN NULL WHEN {n} <= 0 THEN '' WHEN length({x}) <= {n} THEN {x} \
              WHEN length({s}) < {n} THEN substr({x}, 1, {n} - length({s})) || {s} ELSE substr({x}, 1, {n}) END"
         ),
     }

@@ -79,7 +79,7 @@ pub fn checks(
                 spec.get(c.span.start as usize..c.span.end as usize)
                     .unwrap_or(""),
             );
-            let q = g.check(&c.kind)?;
+            let q = g.check(&c.kind).map_err(|u| u.at(c.span))?;
             out.push(CheckSql {
                 gate: gate.name.clone(),
                 number: i + 1,
@@ -137,10 +137,22 @@ pub fn checks(
     Ok(out)
 }
 
-/// The script: each check as a commented query.
+/// What starts a run of checks: a read-only transaction (one snapshot for
+/// every check where the dialect has it) and the session settings. End it
+/// with `COMMIT;`. The scripts start with it; a runner sends it first.
+pub fn begin(d: &dyn Dialect) -> String {
+    let mut lines = vec![d.begin_read_only().to_string()];
+    lines.extend(d.session());
+    lines.extend(d.gate_session());
+    lines.join("\n")
+}
+
+/// The script: each check as a commented query, in one read-only
+/// transaction.
 pub fn script(ir: &Ir, d: &dyn Dialect, spec: &str, timing: Timing) -> Result<String, Unsupported> {
     let checks = checks(ir, d, spec, timing)?;
-    let mut out = String::new();
+    let mut out = begin(d);
+    out.push_str("\n\n");
     if checks.is_empty() {
         out.push_str("-- No checks.\n");
     }
@@ -157,6 +169,7 @@ pub fn script(ir: &Ir, d: &dyn Dialect, spec: &str, timing: Timing) -> Result<St
             c.gate, c.number, c.label, c.meaning, c.violations
         );
     }
+    out.push_str("COMMIT;\n");
     Ok(out)
 }
 
@@ -471,7 +484,7 @@ impl Gates<'_> {
             match ir.column(*c).references {
                 Some(r) => to.push(r),
                 None => {
-                    return Err(Unsupported(format!(
+                    return Err(Unsupported::new(format!(
                         "`{}` declares no reference",
                         ir.column_path(*c)
                     )))
@@ -538,16 +551,6 @@ impl Gates<'_> {
         })
     }
 
-    /// Unambiguous text of several values: `length:text` each, `-` for
-    /// NULL, comma separated.
-    fn encode(&self, texts: &[String]) -> String {
-        let parts: Vec<String> = texts
-            .iter()
-            .map(|t| format!("COALESCE(length({t}) || ':' || {t}, '-')"))
-            .collect();
-        parts.join(" || ',' || ")
-    }
-
     fn checksum(
         &self,
         source: TableId,
@@ -561,7 +564,7 @@ impl Gates<'_> {
             .filter(|m| ir.map(*m).source() == source && ir.map(*m).target == target)
             .collect();
         if maps.is_empty() {
-            return Err(Unsupported(format!(
+            return Err(Unsupported::new(format!(
                 "a checksum of {} -> {} without a map",
                 ir.table_path(source),
                 ir.table_path(target)
@@ -569,7 +572,7 @@ impl Gates<'_> {
         }
         let tt = ir.table(target);
         if tt.primary_key.is_empty() {
-            return Err(Unsupported(format!(
+            return Err(Unsupported::new(format!(
                 "a checksum into {}, which has no primary key",
                 ir.table_path(target)
             )));
@@ -586,7 +589,7 @@ impl Gates<'_> {
                 let col = ir.column(*c);
                 texts.push(self.text(&format!("{alias}.{}", self.id(&col.name)), col.ty.kind)?);
             }
-            Ok(d.hash(&self.encode(&texts)))
+            Ok(d.hash(&d.row_text(&texts)))
         };
         // Source side: the map applied to the source rows that were not
         // quarantined (grouped maps: the groups that did not fail).
@@ -654,15 +657,26 @@ impl Gates<'_> {
             shown.push(format!("{} AS {name}", self.text(&v, col.ty.kind)?));
         }
         let h = self.id("cutover_hash");
+        let sources = sides.join("\nUNION ALL\n");
+        // Where the dialect can, the keyed comparison runs only when the
+        // two sides' digest sums differ (a pass costs no join and no key).
+        let prefilter = match d.digest_sum(&format!("x.{h}")) {
+            Some(sum) if only_these => format!(
+                "({} IS DISTINCT FROM {}) AND ",
+                format_args!("(SELECT {sum} FROM (\n{}\n  ) AS x)", indent(&sources)),
+                format_args!("(SELECT {sum} FROM (\n{}\n  ) AS x)", indent(&target_side)),
+            ),
+            _ => String::new(),
+        };
         let problem = format!(
             "CASE WHEN t.{h} IS NULL THEN 'missing in the target' WHEN s.{h} IS NULL THEN 'not from the source' ELSE 'differs' END AS {}",
             self.id("problem")
         );
         Ok(Query {
             violations: format!(
-                "SELECT {}, {problem}\n  FROM (\n{}\n  ) AS s\n  {} JOIN (\n{}\n  ) AS t ON {}\n WHERE NOT ({})",
+                "SELECT {}, {problem}\n  FROM (\n{}\n  ) AS s\n  {} JOIN (\n{}\n  ) AS t ON {}\n WHERE {prefilter}NOT ({})",
                 shown.join(", "),
-                indent(&sides.join("\nUNION ALL\n")),
+                indent(&sources),
                 if only_these { "FULL" } else { "LEFT" },
                 indent(&target_side),
                 on.join(" AND "),
@@ -796,9 +810,7 @@ impl Gates<'_> {
         let d = self.d;
         let p: MapPlan = plan(ir, d, self.compiler, map, false)?;
         let ExprKind::Lookup { key, .. } = &lookup.kind else {
-            return Err(Unsupported(
-                "a lookup coverage check of a non-lookup".into(),
-            ));
+            return Err(Unsupported::new("a lookup coverage check of a non-lookup"));
         };
         let scope = Columns(|s, c| d.ident(&format!("c{s}_{}", ir.column(c).name)));
         let k = self.compiler.compile(key, &scope)?;

@@ -168,7 +168,7 @@ pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
     }
     let compiler = Compiler::new(ir, d, clock(d));
     for m in map_order(ir) {
-        map_statements(ir, d, &compiler, m, &mut out)?;
+        map_statements(ir, d, &compiler, m, &mut out).map_err(|u| u.at(ir.map(m).span))?;
     }
     if let Some(a) = d.analyze(&d.meta_table("quarantine")) {
         let _ = writeln!(out, "{a}\n");

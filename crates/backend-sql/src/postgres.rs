@@ -21,7 +21,7 @@ fn int_bounds(kind: TypeKind) -> (i64, i64) {
 }
 
 fn unsupported<T>(what: impl Into<String>) -> Result<T, Unsupported> {
-    Err(Unsupported(format!("{} in PostgreSQL", what.into())))
+    Err(Unsupported::new(what))
 }
 
 impl Postgres {
@@ -110,8 +110,9 @@ impl Postgres {
                 let m = scope.memo(format!(
                     "(regexp_match({v}, '^{WS_RE}*([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}}){WS_RE}*$'))"
                 ));
-                let part = |i: usize| format!("CAST({m}[{i}] AS int)");
-                let exists = Self::date_exists(&part(1), &part(2), &part(3));
+                // Each part and the check once per row, not once per use.
+                let part = |i: usize| scope.hoist(format!("CAST({m}[{i}] AS int)"));
+                let exists = scope.hoist(Self::date_exists(&part(1), &part(2), &part(3)));
                 Op {
                     v: format!(
                         "CASE WHEN {exists} THEN make_date({}, {}, {}) END",
@@ -221,7 +222,7 @@ impl Postgres {
                 continue;
             }
             let Some(dir) = chars.next() else {
-                return Err(Unsupported("a format ending with a lone %".into()));
+                return Err(Unsupported::new("a format ending with a lone %"));
             };
             let group = match dir {
                 'Y' => "([0-9]{4})".to_string(),
@@ -248,7 +249,7 @@ impl Postgres {
                     re.push('%');
                     continue;
                 }
-                _ => return Err(Unsupported(format!("the directive %{dir}"))),
+                _ => return Err(Unsupported::new(format!("the directive %{dir}"))),
             };
             re.push_str(&group);
             groups.push(dir);
@@ -258,12 +259,13 @@ impl Postgres {
         let (Some(yi), Some(mi), Some(di)) =
             (find(&['Y', 'y']), find(&['m', 'b', 'B']), find(&['d']))
         else {
-            return Err(Unsupported(
-                "a format without a year, a month and a day".into(),
+            return Err(Unsupported::new(
+                "a format without a year, a month and a day",
             ));
         };
         let m = scope.memo(format!("(regexp_match({text}, '{re}'))"));
-        let num = |i: usize| format!("CAST({m}[{i}] AS int)");
+        // Each field and the checks once per row, not once per use.
+        let num = |i: usize| scope.hoist(format!("CAST({m}[{i}] AS int)"));
         let year = if groups[yi - 1] == 'y' {
             format!(
                 "(CASE WHEN {} < 69 THEN 2000 ELSE 1900 END + {})",
@@ -283,7 +285,8 @@ impl Postgres {
         let day = num(di);
         let field = |d: char| find(&[d]).map(num).unwrap_or_else(|| "0".into());
         let (h, mn, s) = (field('H'), field('M'), field('S'));
-        let exists = Self::date_exists(&year, &month, &day);
+        let (year, month) = (scope.hoist(year), scope.hoist(month));
+        let exists = scope.hoist(Self::date_exists(&year, &month, &day));
         let time_ok = format!("({h} <= 23 AND {mn} <= 59 AND {s} <= 59)");
         let date = format!("make_date({year}, {month}, {day})");
         let value = if keep_time {
@@ -490,6 +493,29 @@ impl Dialect for Postgres {
 
     fn lateral(&self) -> bool {
         true
+    }
+
+    fn begin_read_only(&self) -> &'static str {
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;"
+    }
+
+    /// Each check is one pass over its tables, with long expressions:
+    /// compiling them (JIT) costs more than it saves.
+    fn gate_session(&self) -> Vec<String> {
+        vec!["SET LOCAL jit = off;".into()]
+    }
+
+    /// A row value's text: quoted where needed, NULL as nothing, `""` for
+    /// the empty text, in one call.
+    fn row_text(&self, texts: &[String]) -> String {
+        format!("CAST(ROW({}) AS text)", texts.join(", "))
+    }
+
+    /// The sum of each md5's first 64 bits, exact in numeric.
+    fn digest_sum(&self, digest: &str) -> Option<String> {
+        Some(format!(
+            "sum(CAST(CAST(CAST('x' || substr({digest}, 1, 16) AS bit(64)) AS bigint) AS numeric))"
+        ))
     }
 
     fn column_type(&self, ty: TypeKind) -> String {
@@ -740,7 +766,10 @@ impl Dialect for Postgres {
             Length => Op::ok(format!("length({x})")),
             Substr => {
                 let len = a(2);
-                Op::ok(format!("CASE WHEN {len} <= 0 THEN '' ELSE substr({x}, {n}, {len}) END"))
+                // Strict: any NULL argument gives NULL, before the guard.
+                Op::ok(format!(
+                    "CASE WHEN {x} IS NULL OR {n} IS NULL OR {len} IS NULL THEN NULL WHEN {len} <= 0 THEN '' ELSE substr({x}, {n}, {len}) END"
+                ))
             }
             Lpad | Rpad => {
                 let f = if b == Lpad { "lpad" } else { "rpad" };
@@ -755,9 +784,8 @@ impl Dialect for Postgres {
             Truncate => Op::ok(crate::expr::truncate(&x, &n, args.get(2).map(|s| s.sql.as_str()))),
             Replace => Op::ok(format!("replace({x}, {n}, {})", a(2))),
             SplitPart => Op::ok(format!(
-                "CASE WHEN {} = 0 THEN '' ELSE split_part({x}, {n}, {}) END",
-                a(2),
-                a(2)
+                "CASE WHEN {x} IS NULL OR {n} IS NULL OR {i} IS NULL THEN NULL WHEN {i} = 0 THEN '' ELSE split_part({x}, {n}, {i}) END",
+                i = a(2)
             )),
             Mask => Op::ok(format!(
                 "CASE WHEN length({x}) <= 4 THEN repeat('*', length({x})) ELSE repeat('*', length({x}) - 4) || right({x}, 4) END"
@@ -873,7 +901,11 @@ impl Dialect for Postgres {
             _ => return unsupported(format!("`{}`", op.symbol())),
         };
         let zero = matches!(op, BinaryOp::Div | BinaryOp::Rem);
-        let div_err = format!("CASE WHEN {} = 0 THEN 'division by zero' END", r.sql);
+        // Strict: a NULL dividend gives NULL, even over zero.
+        let div_err = format!(
+            "CASE WHEN {} IS NOT NULL AND {} = 0 THEN 'division by zero' END",
+            l.sql, r.sql
+        );
         let shown = |x: &Arg| match x.kind {
             TypeKind::Float => format!("CAST({} AS text)", x.sql),
             _ => format!("CAST({} AS text)", x.sql),

@@ -255,7 +255,7 @@ impl Dialect for Sqlite {
                 self.registered(b.name(), args, result)
             }
             Coalesce | Nullif | Now | Count | Sum | Min | Max => {
-                return Err(Unsupported(format!("`{}` here, in SQLite", b.name())))
+                return Err(Unsupported::new(format!("`{}` here", b.name())))
             }
         })
     }
@@ -297,7 +297,7 @@ impl Dialect for Sqlite {
                 v: format!("{}({})", b.name(), x.v),
                 err,
             },
-            _ => return Err(Unsupported(format!("`{}` as an aggregate", b.name()))),
+            _ => return Err(Unsupported::new(format!("`{}` as an aggregate", b.name()))),
         })
     }
 

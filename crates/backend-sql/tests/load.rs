@@ -234,7 +234,7 @@ fn scripts(ir: &Ir, d: &dyn Dialect, text: &str) -> BTreeMap<String, String> {
             text,
         },
     )
-    .unwrap_or_else(|e| panic!("{} cannot compile: {}", d.name(), e.0))
+    .unwrap_or_else(|e| panic!("{} cannot compile: {}", d.name(), e.what))
     .into_iter()
     .map(|s| (s.name, s.text))
     .collect()
@@ -276,6 +276,12 @@ fn run_checks(
     timing: Timing,
 ) -> Vec<CheckRun> {
     let checks = cutover_backend_sql::gates::checks(ir, d, text, timing).expect("gates compile");
+    let begin = cutover_backend_sql::gates::begin(d);
+    assert!(
+        script.contains(&begin),
+        "the script runs its checks as the runner does"
+    );
+    db.run(&begin);
     let mut out = Vec::new();
     for c in checks {
         assert!(
@@ -302,6 +308,7 @@ fn run_checks(
             rows,
         });
     }
+    db.run("COMMIT;");
     out
 }
 
@@ -773,4 +780,106 @@ fn a_load_that_breaks_a_target_constraint_leaves_nothing() {
     }
     let batches = db.texts(&format!("SELECT * FROM {}", Sqlite.meta_table("batches")));
     assert!(batches.is_empty(), "no batch is recorded");
+}
+
+/// The post-load checks catch a target that does not match the source: a
+/// changed name fails the like-for-like checksum with that account's key,
+/// and a deleted row fails the count balance and the checksum ("missing in
+/// the target"), on both databases.
+#[test]
+fn a_tampered_target_fails_the_checksum_and_the_count() {
+    let ir = example("crm");
+    let text = spec_text("crm");
+    let rows = sources(&ir, &root().join("examples/crm/data"));
+    let run = |db: &mut dyn Db, d: &dyn Dialect| -> Vec<CheckRun> {
+        let scripts = scripts(&ir, d, &text);
+        db.run(&source_sql(&ir, d, &rows));
+        db.run(&scripts["10_schema.sql"]);
+        db.run(&scripts["30_load.sql"]);
+        let before = run_checks(
+            db,
+            d,
+            &ir,
+            &text,
+            &scripts["40_validate.sql"],
+            Timing::AfterLoad,
+        );
+        assert!(before.iter().all(|c| c.passed), "{:?}", failed(&before));
+        let accounts = d.table("crm", "accounts");
+        db.run(&format!(
+            "UPDATE {accounts} SET first_name = 'Tampered' WHERE legacy_cust_id = 1001;
+             DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);
+             DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);
+             DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);
+             DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);
+             DELETE FROM {accounts} WHERE legacy_cust_id = 1002;",
+            d.table("crm", "addresses"),
+            d.table("crm", "contacts"),
+            d.table("crm", "opportunities"),
+            d.table("crm", "order_summaries"),
+        ));
+        let tampered = run_checks(
+            db,
+            d,
+            &ir,
+            &text,
+            &scripts["40_validate.sql"],
+            Timing::AfterLoad,
+        );
+        // Every account changed: whichever rows the sample draws differ.
+        db.run(&format!(
+            "UPDATE {accounts} SET last_name = last_name || '!'"
+        ));
+        let all = run_checks(
+            db,
+            d,
+            &ir,
+            &text,
+            &scripts["40_validate.sql"],
+            Timing::AfterLoad,
+        );
+        let sample = all
+            .iter()
+            .find(|c| c.label.starts_with("sample"))
+            .expect("sample check");
+        assert!(!sample.passed);
+        assert!(
+            sample
+                .rows
+                .iter()
+                .any(|r| r[0].as_deref() == Some("accounts")
+                    && r[2].as_deref().is_some_and(|p| p.contains("last_name"))),
+            "{:?}",
+            sample.rows
+        );
+        tampered
+    };
+    let mut lite_db = sqlite(&ir);
+    let lite = run(&mut lite_db, &Sqlite);
+    if let Some(mut db) = postgres("tampered_crm") {
+        let pg = run(&mut db, &Postgres);
+        // The sample is drawn per batch; everything else must agree.
+        same_checks(&lite, &pg, "tampered: sqlite vs postgres");
+    }
+    let checksum = lite
+        .iter()
+        .find(|c| {
+            c.label
+                .starts_with("checksum legacy.customers -> crm.accounts")
+        })
+        .expect("the accounts checksum");
+    assert!(!checksum.passed);
+    let problems: Vec<String> = checksum
+        .rows
+        .iter()
+        .map(|r| r[1].clone().unwrap_or_default())
+        .collect();
+    assert_eq!(checksum.rows.len(), 2, "{:?}", checksum.rows);
+    assert!(
+        problems.contains(&"differs".to_string())
+            && problems.contains(&"missing in the target".to_string()),
+        "{problems:?}"
+    );
+    let count = check(&lite, "post_load #1");
+    assert!(!count.passed, "loaded + rejected no longer equals read");
 }

@@ -304,6 +304,9 @@ fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
         sha256: &digest,
         text: &spec.text,
     };
+    // Every dialect compiles before anything is written.
+    let mut built = Vec::new();
+    let mut refused = Vec::new();
     for name in &names {
         let Some(dialect) = cutover_backend_sql::dialect::by_name(name) else {
             let known = cutover_ir::Dialect::NAMES.join(", ");
@@ -312,13 +315,29 @@ fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
                 &format!("the dialects are {known}"),
             );
         };
-        let scripts = match cutover_backend_sql::build(ir, dialect.as_ref(), &info) {
-            Ok(s) => s,
-            Err(cutover_backend_sql::Unsupported(what)) => {
-                eprintln!("cutover build: cannot compile for {name}: {what}");
-                return EXIT_FINDINGS;
+        match cutover_backend_sql::build(ir, dialect.as_ref(), &info) {
+            Ok(scripts) => built.push((name, scripts)),
+            Err(u) => {
+                let mut d = Diagnostic::new(
+                    codes::NOT_COMPILABLE,
+                    format!("cannot compile {} for {name}", u.what),
+                )
+                .help(format!(
+                    "write it another way (`cutover explain E0381` lists the constructs), or build other dialects with `--dialect`"
+                ));
+                if let Some(span) = u.span {
+                    d = d.primary(span, format!("no {name} SQL for this"));
+                }
+                refused.push(d);
             }
-        };
+        }
+    }
+    if !refused.is_empty() {
+        eprint!("{}", render::human(&spec.path, &spec.text, &refused, false));
+        eprintln!("cutover build: nothing written");
+        return EXIT_FINDINGS;
+    }
+    for (name, scripts) in built {
         let dir = out.join("sql").join(name);
         if let Err(e) = std::fs::create_dir_all(&dir) {
             return fatal(

@@ -352,3 +352,44 @@ fn nesting_after_a_carriage_return_comment_is_refused() {
         assert!(stderr.contains("E0004"), "{n}: {}", tail(&stderr));
     }
 }
+
+/// A construct with no SQL form in the target's dialect (`title` in
+/// PostgreSQL): `cutover build` reports E0381 at the call, names the
+/// dialect, exits 1 and writes nothing, for no dialect.
+#[test]
+fn build_refuses_a_construct_the_dialect_cannot_compile() {
+    let spec = TempSpec::new(
+        "title.cutover",
+        br#"migration "m" { strategy big_bang owner "o" }
+source legacy: sqlite { table people { id int primary key  name text  rows ~ 10 } }
+target app: postgres { table people { id int primary key  display_name text } }
+map legacy.people -> app.people {
+  key id = id
+  display_name = title(name)
+}
+rollback { strategy truncate }
+"#,
+    );
+    let out_dir = std::env::temp_dir().join(format!("cutover-e0381-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out_path = out_dir.to_str().expect("temp path is UTF-8");
+    let out = cutover(&["build", spec.path(), "-o", out_path]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[E0381]"), "{stderr}");
+    assert!(
+        stderr.contains("cannot compile `title` for postgres"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("display_name = title(name)"),
+        "the span shows the call: {stderr}"
+    );
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    assert!(!out_dir.exists(), "no dialect's scripts are written");
+    // SQLite alone compiles it (through the registered functions).
+    let out = cutover(&["build", spec.path(), "-o", out_path, "--dialect", "sqlite"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out_dir.join("sql/sqlite/30_load.sql").exists());
+    let _ = std::fs::remove_dir_all(&out_dir);
+}

@@ -83,6 +83,7 @@ pub mod codes {
     pub const PHASE_CYCLE: Code = Code("E0370");
     pub const ZERO_DURATION: Code = Code("E0371");
     pub const NOT_PORTABLE: Code = Code("E0380");
+    pub const NOT_COMPILABLE: Code = Code("E0381");
     pub const EXAMPLE_VALUE: Code = Code("E0401");
     pub const EXAMPLE_MISSING_VALUE: Code = Code("E0402");
     pub const LOOKUP_KEY_NEVER_MATCHES: Code = Code("W0331");
@@ -174,6 +175,7 @@ registry! {
     "E0370" Error "phases wait for each other" => "E0370.md",
     "E0371" Error "phase with no duration" => "E0371.md",
     "E0380" Error "result differs between dialects" => "E0380.md",
+    "E0381" Error "construct the SQL backend cannot compile for a dialect" => "E0381.md",
     "E0401" Error "example value that does not fit its column" => "E0401.md",
     "E0402" Error "example row leaves a not-null source column empty" => "E0402.md",
     "W0331" Warning "lookup key can never match" => "W0331.md",
@@ -368,6 +370,7 @@ mod tests {
             codes::PHASE_CYCLE,
             codes::ZERO_DURATION,
             codes::NOT_PORTABLE,
+            codes::NOT_COMPILABLE,
             codes::EXAMPLE_VALUE,
             codes::EXAMPLE_MISSING_VALUE,
             codes::LOOKUP_KEY_NEVER_MATCHES,

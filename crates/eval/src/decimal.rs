@@ -119,11 +119,12 @@ impl Decimal {
             }
             return self.rescale(digits as u8);
         }
-        let whole = self.rescale(0)?;
+        // One rounding, of the exact value: 49.99 to hundreds is 0, not
+        // 50 rounded again to 100.
         let shift = digits.unsigned_abs().min(MAX_DIGITS as u64 + 1) as u32;
-        let m = match pow10(shift) {
-            Some(p) => div_round(whole.mantissa, p)?.checked_mul(p)?,
-            None => 0,
+        let m = match (pow10(self.scale as u32 + shift), pow10(shift)) {
+            (Some(divisor), Some(p)) => div_round(self.mantissa, divisor)?.checked_mul(p)?,
+            _ => 0,
         };
         Some(Decimal {
             mantissa: m,
@@ -337,6 +338,19 @@ mod tests {
         assert_eq!(
             d("1250").round(-2).map(|x| x.to_string()),
             Some("1300".into())
+        );
+        // Rounded once, from the exact value.
+        assert_eq!(
+            d("49.99").round(-2).map(|x| x.to_string()),
+            Some("0".into())
+        );
+        assert_eq!(
+            d("149.99").round(-2).map(|x| x.to_string()),
+            Some("100".into())
+        );
+        assert_eq!(
+            d("-150.00").round(-2).map(|x| x.to_string()),
+            Some("-200".into())
         );
         assert_eq!(
             d("9.99").rescale(1).map(|x| x.to_string()),

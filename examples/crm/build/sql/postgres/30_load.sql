@@ -28,57 +28,69 @@ CREATE TABLE "cutover"."snapshot__crm__order_summaries" AS SELECT * FROM "crm"."
 DROP TABLE IF EXISTS "cutover_stage";
 CREATE TEMP TABLE "cutover_stage" AS
 SELECT COALESCE(CAST("c0_cust_id" AS text), '') AS "cutover_source_key",
-       CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_cust_id" IS NULL THEN '`legacy_cust_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`account_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h7" IS NULL THEN '`first_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h8" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h11" IS NULL THEN '`migrated_at` default: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN CAST(json_build_object('cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'company_name', "c0_company_name", 'email', "c0_email", 'phone', "c0_phone", 'address_line1', "c0_address_line1", 'address_line2', "c0_address_line2", 'address_line3', "c0_address_line3", 'city', "c0_city", 'state', "c0_state", 'postal_code', "c0_postal_code", 'country', "c0_country", 'dob', "c0_dob", 'status_flag', "c0_status_flag", 'created_date', "c0_created_date") AS text) END AS "cutover_source_row",
+       CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_cust_id" IS NULL THEN '`legacy_cust_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h12" IS NULL THEN '`account_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h13" IS NULL THEN '`first_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h14" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h17" IS NULL THEN '`migrated_at` default: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN CAST(json_build_object('cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'company_name', "c0_company_name", 'email', "c0_email", 'phone', "c0_phone", 'address_line1', "c0_address_line1", 'address_line2', "c0_address_line2", 'address_line3', "c0_address_line3", 'city', "c0_city", 'state', "c0_state", 'postal_code', "c0_postal_code", 'country', "c0_country", 'dob', "c0_dob", 'status_flag', "c0_status_flag", 'created_date', "c0_created_date") AS text) END AS "cutover_source_row",
        "cutover_h0" AS "account_id",
        "c0_cust_id" AS "legacy_cust_id",
-       "cutover_h7" AS "first_name",
-       "cutover_h8" AS "last_name",
-       "cutover_h9" AS "company_name",
+       "cutover_h13" AS "first_name",
+       "cutover_h14" AS "last_name",
+       "cutover_h15" AS "company_name",
        "cutover"."lower"(btrim("c0_email", E' \t\n\r\013\f')) AS "email",
-       "cutover_h10" AS "phone",
-       CASE WHEN "cutover_h3" IS NOT NULL THEN "cutover_h4" ELSE "cutover_h2" END AS "birth_date",
-       "cutover_h6" AS "account_status",
+       "cutover_h16" AS "phone",
+       CASE WHEN "cutover_h9" IS NOT NULL THEN "cutover_h10" ELSE "cutover_h8" END AS "birth_date",
+       "cutover_h12" AS "account_status",
        "c0_created_date" AS "created_at",
-       "cutover_h11" AS "migrated_at",
-       CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_cust_id" IS NULL THEN '`legacy_cust_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`account_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h7" IS NULL THEN '`first_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h8" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h11" IS NULL THEN '`migrated_at` default: ' || COALESCE(NULL, 'NULL in a not-null column') END AS "cutover_reason",
-       CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL WHEN "cutover_h0" IS NULL THEN 'TRN-001' WHEN "c0_cust_id" IS NULL THEN 'TRN-001' WHEN "cutover_h6" IS NULL THEN 'TRN-004' WHEN "cutover_h7" IS NULL THEN 'TRN-006' WHEN "cutover_h8" IS NULL THEN 'TRN-006' WHEN "cutover_h11" IS NULL THEN NULL END AS "cutover_rule",
-       CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL WHEN "cutover_h0" IS NULL THEN 'account_id' WHEN "c0_cust_id" IS NULL THEN 'legacy_cust_id' WHEN "cutover_h6" IS NULL THEN 'account_status' WHEN "cutover_h7" IS NULL THEN 'first_name' WHEN "cutover_h8" IS NULL THEN 'last_name' WHEN "cutover_h11" IS NULL THEN 'migrated_at' END AS "cutover_column"
+       "cutover_h17" AS "migrated_at",
+       CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_cust_id" IS NULL THEN '`legacy_cust_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h12" IS NULL THEN '`account_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h13" IS NULL THEN '`first_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h14" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h17" IS NULL THEN '`migrated_at` default: ' || COALESCE(NULL, 'NULL in a not-null column') END AS "cutover_reason",
+       CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL WHEN "cutover_h0" IS NULL THEN 'TRN-001' WHEN "c0_cust_id" IS NULL THEN 'TRN-001' WHEN "cutover_h12" IS NULL THEN 'TRN-004' WHEN "cutover_h13" IS NULL THEN 'TRN-006' WHEN "cutover_h14" IS NULL THEN 'TRN-006' WHEN "cutover_h17" IS NULL THEN NULL END AS "cutover_rule",
+       CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL WHEN "cutover_h0" IS NULL THEN 'account_id' WHEN "c0_cust_id" IS NULL THEN 'legacy_cust_id' WHEN "cutover_h12" IS NULL THEN 'account_status' WHEN "cutover_h13" IS NULL THEN 'first_name' WHEN "cutover_h14" IS NULL THEN 'last_name' WHEN "cutover_h17" IS NULL THEN 'migrated_at' END AS "cutover_column"
   FROM (
-    SELECT l2.*, CASE WHEN (CAST("cutover_h1"[3] AS int) BETWEEN 1 AND 9999 AND CAST("cutover_h1"[1] AS int) BETWEEN 1 AND 12 AND CAST("cutover_h1"[2] AS int) BETWEEN 1 AND CASE WHEN CAST("cutover_h1"[1] AS int) IN (4, 6, 9, 11) THEN 30 WHEN CAST("cutover_h1"[1] AS int) <> 2 THEN 31 WHEN CAST("cutover_h1"[3] AS int) % 4 = 0 AND (CAST("cutover_h1"[3] AS int) % 100 <> 0 OR CAST("cutover_h1"[3] AS int) % 400 = 0) THEN 29 ELSE 28 END) AND (0 <= 23 AND 0 <= 59 AND 0 <= 59) THEN make_date(CAST("cutover_h1"[3] AS int), CAST("cutover_h1"[1] AS int), CAST("cutover_h1"[2] AS int)) END AS "cutover_h2",
-             CASE WHEN "c0_dob" IS NULL THEN NULL WHEN "cutover_h1" IS NULL THEN "cutover"."quote"("c0_dob") || ' does not match the format "%m/%d/%Y"' WHEN NOT (CAST("cutover_h1"[3] AS int) BETWEEN 1 AND 9999 AND CAST("cutover_h1"[1] AS int) BETWEEN 1 AND 12 AND CAST("cutover_h1"[2] AS int) BETWEEN 1 AND CASE WHEN CAST("cutover_h1"[1] AS int) IN (4, 6, 9, 11) THEN 30 WHEN CAST("cutover_h1"[1] AS int) <> 2 THEN 31 WHEN CAST("cutover_h1"[3] AS int) % 4 = 0 AND (CAST("cutover_h1"[3] AS int) % 100 <> 0 OR CAST("cutover_h1"[3] AS int) % 400 = 0) THEN 29 ELSE 28 END) THEN "cutover"."quote"("c0_dob") || ' is not a date that exists' WHEN NOT (0 <= 23 AND 0 <= 59 AND 0 <= 59) THEN "cutover"."quote"("c0_dob") || ' is not a valid time of day' END AS "cutover_h3",
-             CASE WHEN ("cutover_h5" = 'A') THEN 'Active' WHEN ("cutover_h5" = 'I') THEN 'Inactive' WHEN ("cutover_h5" = 'P') THEN 'Pending' ELSE 'Inactive' END AS "cutover_h6"
+    SELECT l5.*, CASE WHEN "cutover_h7" AND (0 <= 23 AND 0 <= 59 AND 0 <= 59) THEN make_date("cutover_h5", "cutover_h6", "cutover_h4") END AS "cutover_h8",
+             CASE WHEN "c0_dob" IS NULL THEN NULL WHEN "cutover_h1" IS NULL THEN "cutover"."quote"("c0_dob") || ' does not match the format "%m/%d/%Y"' WHEN NOT "cutover_h7" THEN "cutover"."quote"("c0_dob") || ' is not a date that exists' WHEN NOT (0 <= 23 AND 0 <= 59 AND 0 <= 59) THEN "cutover"."quote"("c0_dob") || ' is not a valid time of day' END AS "cutover_h9"
       FROM (
-        SELECT l1.*, uuid_generate_v5(CAST('9c9e339a-3f00-597a-ac99-c5b2a65cd279' AS uuid), CAST("c0_cust_id" AS text)) AS "cutover_h0",
-                 m1."cutover_h1",
-                 CAST(NULL AS date) AS "cutover_h4",
-                 "cutover"."upper"("c0_status_flag") AS "cutover_h5",
-                 btrim("c0_first_name", E' \t\n\r\013\f') AS "cutover_h7",
-                 btrim("c0_last_name", E' \t\n\r\013\f') AS "cutover_h8",
-                 CASE WHEN (btrim("c0_company_name", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_company_name", E' \t\n\r\013\f') END AS "cutover_h9",
-                 CASE WHEN (btrim("c0_phone", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(30)) ELSE btrim("c0_phone", E' \t\n\r\013\f') END AS "cutover_h10",
-                 (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches")) AS "cutover_h11"
+        SELECT l4.*, ("cutover_h5" BETWEEN 1 AND 9999 AND "cutover_h6" BETWEEN 1 AND 12 AND "cutover_h4" BETWEEN 1 AND CASE WHEN "cutover_h6" IN (4, 6, 9, 11) THEN 30 WHEN "cutover_h6" <> 2 THEN 31 WHEN "cutover_h5" % 4 = 0 AND ("cutover_h5" % 100 <> 0 OR "cutover_h5" % 400 = 0) THEN 29 ELSE 28 END) AS "cutover_h7"
           FROM (
-            SELECT s0."cust_id" AS "c0_cust_id",
-                     s0."first_name" AS "c0_first_name",
-                     s0."last_name" AS "c0_last_name",
-                     s0."company_name" AS "c0_company_name",
-                     s0."email" AS "c0_email",
-                     s0."phone" AS "c0_phone",
-                     s0."address_line1" AS "c0_address_line1",
-                     s0."address_line2" AS "c0_address_line2",
-                     s0."address_line3" AS "c0_address_line3",
-                     s0."city" AS "c0_city",
-                     s0."state" AS "c0_state",
-                     s0."postal_code" AS "c0_postal_code",
-                     s0."country" AS "c0_country",
-                     s0."dob" AS "c0_dob",
-                     s0."status_flag" AS "c0_status_flag",
-                     s0."created_date" AS "c0_created_date",
-                     NULL AS "cutover_where_error"
-              FROM "legacy"."customers" AS s0
-          ) AS l1
-          CROSS JOIN LATERAL (SELECT (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1" OFFSET 0) AS m1 OFFSET 0
-      ) AS l2 OFFSET 0
+            SELECT l3.*, "cutover_h2" AS "cutover_h5",
+                     "cutover_h3" AS "cutover_h6"
+              FROM (
+                SELECT l2.*, CAST("cutover_h1"[3] AS int) AS "cutover_h2",
+                         CAST("cutover_h1"[1] AS int) AS "cutover_h3",
+                         CAST("cutover_h1"[2] AS int) AS "cutover_h4",
+                         CASE WHEN ("cutover_h11" = 'A') THEN 'Active' WHEN ("cutover_h11" = 'I') THEN 'Inactive' WHEN ("cutover_h11" = 'P') THEN 'Pending' ELSE 'Inactive' END AS "cutover_h12"
+                  FROM (
+                    SELECT l1.*, uuid_generate_v5(CAST('9c9e339a-3f00-597a-ac99-c5b2a65cd279' AS uuid), CAST("c0_cust_id" AS text)) AS "cutover_h0",
+                             m1."cutover_h1",
+                             CAST(NULL AS date) AS "cutover_h10",
+                             "cutover"."upper"("c0_status_flag") AS "cutover_h11",
+                             btrim("c0_first_name", E' \t\n\r\013\f') AS "cutover_h13",
+                             btrim("c0_last_name", E' \t\n\r\013\f') AS "cutover_h14",
+                             CASE WHEN (btrim("c0_company_name", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_company_name", E' \t\n\r\013\f') END AS "cutover_h15",
+                             CASE WHEN (btrim("c0_phone", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(30)) ELSE btrim("c0_phone", E' \t\n\r\013\f') END AS "cutover_h16",
+                             (SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches")) AS "cutover_h17"
+                      FROM (
+                        SELECT s0."cust_id" AS "c0_cust_id",
+                                 s0."first_name" AS "c0_first_name",
+                                 s0."last_name" AS "c0_last_name",
+                                 s0."company_name" AS "c0_company_name",
+                                 s0."email" AS "c0_email",
+                                 s0."phone" AS "c0_phone",
+                                 s0."address_line1" AS "c0_address_line1",
+                                 s0."address_line2" AS "c0_address_line2",
+                                 s0."address_line3" AS "c0_address_line3",
+                                 s0."city" AS "c0_city",
+                                 s0."state" AS "c0_state",
+                                 s0."postal_code" AS "c0_postal_code",
+                                 s0."country" AS "c0_country",
+                                 s0."dob" AS "c0_dob",
+                                 s0."status_flag" AS "c0_status_flag",
+                                 s0."created_date" AS "c0_created_date",
+                                 NULL AS "cutover_where_error"
+                          FROM "legacy"."customers" AS s0
+                      ) AS l1
+                      CROSS JOIN LATERAL (SELECT (regexp_match("c0_dob", '^([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{2}|[0-9]{1}(?![0-9]))\/([0-9]{4})$')) AS "cutover_h1" OFFSET 0) AS m1 OFFSET 0
+                  ) AS l2 OFFSET 0
+              ) AS l3 OFFSET 0
+          ) AS l4 OFFSET 0
+      ) AS l5 OFFSET 0
   ) AS rows_in;
 ANALYZE "cutover_stage";
 DELETE FROM "cutover_stage"
@@ -118,7 +130,7 @@ SELECT COALESCE(CAST("c0_cust_id" AS text), '') AS "cutover_source_key",
   FROM (
     SELECT l1.*, uuid_generate_v5(CAST('b3b30249-1c5f-53ee-b723-8ef58f52f465' AS uuid), CAST("c0_cust_id" AS text)) AS "cutover_h0",
              CASE WHEN "c0_cust_id" IS NULL THEN CAST(NULL AS uuid) ELSE uuid_generate_v5(CAST('9c9e339a-3f00-597a-ac99-c5b2a65cd279' AS uuid), CAST("c0_cust_id" AS text)) END AS "cutover_h1",
-             CASE WHEN 150 <= 0 THEN '' ELSE substr(CASE WHEN (CASE WHEN (btrim("c0_address_line3", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_address_line3", E' \t\n\r\013\f') END IS NULL) THEN CASE WHEN (btrim("c0_address_line2", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_address_line2", E' \t\n\r\013\f') END ELSE btrim(((COALESCE(btrim("c0_address_line2", E' \t\n\r\013\f'), '') || ' ') || btrim("c0_address_line3", E' \t\n\r\013\f')), E' \t\n\r\013\f') END, 1, 150) END AS "cutover_h2",
+             CASE WHEN CASE WHEN (CASE WHEN (btrim("c0_address_line3", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_address_line3", E' \t\n\r\013\f') END IS NULL) THEN CASE WHEN (btrim("c0_address_line2", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_address_line2", E' \t\n\r\013\f') END ELSE btrim(((COALESCE(btrim("c0_address_line2", E' \t\n\r\013\f'), '') || ' ') || btrim("c0_address_line3", E' \t\n\r\013\f')), E' \t\n\r\013\f') END IS NULL OR 150 IS NULL THEN NULL WHEN 150 <= 0 THEN '' ELSE substr(CASE WHEN (CASE WHEN (btrim("c0_address_line3", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_address_line3", E' \t\n\r\013\f') END IS NULL) THEN CASE WHEN (btrim("c0_address_line2", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(100)) ELSE btrim("c0_address_line2", E' \t\n\r\013\f') END ELSE btrim(((COALESCE(btrim("c0_address_line2", E' \t\n\r\013\f'), '') || ' ') || btrim("c0_address_line3", E' \t\n\r\013\f')), E' \t\n\r\013\f') END, 1, 150) END AS "cutover_h2",
              btrim("c0_address_line1", E' \t\n\r\013\f') AS "cutover_h3",
              CASE WHEN (btrim("c0_city", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(60)) ELSE btrim("c0_city", E' \t\n\r\013\f') END AS "cutover_h4",
              btrim("c0_postal_code", E' \t\n\r\013\f') AS "cutover_h5",
@@ -273,7 +285,7 @@ SELECT COALESCE(CAST("c0_opp_id" AS text), '') AS "cutover_source_key",
         SELECT l1.*, uuid_generate_v5(CAST('99c111e8-5768-5e54-bd88-d4e884662d6d' AS uuid), CAST("c0_opp_id" AS text)) AS "cutover_h0",
                  CASE WHEN "c0_cust_id" IS NULL THEN CAST(NULL AS uuid) ELSE uuid_generate_v5(CAST('9c9e339a-3f00-597a-ac99-c5b2a65cd279' AS uuid), CAST("c0_cust_id" AS text)) END AS "cutover_h1",
                  "cutover"."upper"(btrim("c0_stage_code", E' \t\n\r\013\f')) AS "cutover_h2",
-                 CASE WHEN 120 <= 0 THEN '' ELSE substr(btrim("c0_opp_name", E' \t\n\r\013\f'), 1, 120) END AS "cutover_h5",
+                 CASE WHEN btrim("c0_opp_name", E' \t\n\r\013\f') IS NULL OR 120 IS NULL THEN NULL WHEN 120 <= 0 THEN '' ELSE substr(btrim("c0_opp_name", E' \t\n\r\013\f'), 1, 120) END AS "cutover_h5",
                  COALESCE("cutover"."upper"(btrim("c0_currency", E' \t\n\r\013\f')), 'USD') AS "cutover_h6",
                  'USD' AS "cutover_h7",
                  CASE WHEN abs(round(CAST("c0_amount" AS numeric), 2)) < 1e12 THEN round(CAST("c0_amount" AS numeric), 2) END AS "cutover_h8",
@@ -331,7 +343,7 @@ SELECT COALESCE(CAST("c0_prod_id" AS text), '') AS "cutover_source_key",
        CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL WHEN "cutover_h0" IS NULL THEN 'product_id' WHEN "c0_prod_id" IS NULL THEN 'legacy_prod_id' WHEN "cutover"."upper"(btrim("c0_sku", E' \t\n\r\013\f')) IS NULL THEN 'sku' WHEN "cutover_h2" IS NULL THEN 'name' WHEN "cutover_h5" IS NOT NULL THEN 'unit_price' WHEN ("cutover_h6" IS NULL AND "cutover_h7" IS NULL) THEN 'is_active' END AS "cutover_column"
   FROM (
     SELECT l1.*, uuid_generate_v5(CAST('ebc27f0b-5e21-5853-8319-caadd9de9dd1' AS uuid), CAST("c0_prod_id" AS text)) AS "cutover_h0",
-             CASE WHEN '...' IS NULL THEN NULL WHEN 500 <= 0 THEN '' WHEN length(btrim("c0_prod_desc", E' \t\n\r\013\f')) <= 500 THEN btrim("c0_prod_desc", E' \t\n\r\013\f') WHEN length('...') < 500 THEN substr(btrim("c0_prod_desc", E' \t\n\r\013\f'), 1, 500 - length('...')) || '...' ELSE substr(btrim("c0_prod_desc", E' \t\n\r\013\f'), 1, 500) END AS "cutover_h1",
+             CASE WHEN btrim("c0_prod_desc", E' \t\n\r\013\f') IS NULL OR 500 IS NULL OR '...' IS NULL THEN NULL WHEN 500 <= 0 THEN '' WHEN length(btrim("c0_prod_desc", E' \t\n\r\013\f')) <= 500 THEN btrim("c0_prod_desc", E' \t\n\r\013\f') WHEN length('...') < 500 THEN substr(btrim("c0_prod_desc", E' \t\n\r\013\f'), 1, 500 - length('...')) || '...' ELSE substr(btrim("c0_prod_desc", E' \t\n\r\013\f'), 1, 500) END AS "cutover_h1",
              btrim("c0_prod_name", E' \t\n\r\013\f') AS "cutover_h2",
              CASE WHEN (btrim("c0_category", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(50)) ELSE btrim("c0_category", E' \t\n\r\013\f') END AS "cutover_h3",
              CASE WHEN abs(round(CAST("c0_unit_price" AS numeric), 2)) < 1e10 THEN round(CAST("c0_unit_price" AS numeric), 2) END AS "cutover_h4",

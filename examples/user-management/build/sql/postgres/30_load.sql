@@ -93,7 +93,7 @@ SELECT COALESCE(CAST("c0_id" AS text), '') AS "cutover_source_key",
        CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL WHEN "c0_id" IS NULL THEN 'id' WHEN "cutover_h0" IS NULL THEN 'user_id' WHEN ("c0_privacy_level" IS NULL AND "cutover_h2" IS NULL) THEN 'privacy_level' WHEN ("c0_created_at" IS NULL AND "cutover_h3" IS NULL) THEN 'created_at' WHEN ("c0_updated_at" IS NULL AND "cutover_h3" IS NULL) THEN 'updated_at' WHEN "cutover_h5" IS NULL THEN 'language' WHEN ("cutover_h0" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS p WHERE p."id" = "cutover_h0")) THEN 'user_id' END AS "cutover_column"
   FROM (
     SELECT l1.*, CASE WHEN "c0_user_id" IS NULL THEN CAST(NULL AS bigint) ELSE "c0_user_id" END AS "cutover_h0",
-             CASE WHEN 2000 <= 0 THEN '' ELSE substr(CASE WHEN (btrim("c0_bio", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(255)) ELSE btrim("c0_bio", E' \t\n\r\013\f') END, 1, 2000) END AS "cutover_h1",
+             CASE WHEN CASE WHEN (btrim("c0_bio", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(255)) ELSE btrim("c0_bio", E' \t\n\r\013\f') END IS NULL OR 2000 IS NULL THEN NULL WHEN 2000 <= 0 THEN '' ELSE substr(CASE WHEN (btrim("c0_bio", E' \t\n\r\013\f') = '') THEN CAST(NULL AS varchar(255)) ELSE btrim("c0_bio", E' \t\n\r\013\f') END, 1, 2000) END AS "cutover_h1",
              'public' AS "cutover_h2",
              ((SELECT "started_at" FROM "cutover"."batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches")) AT TIME ZONE 'UTC') AS "cutover_h3",
              'UTC' AS "cutover_h4",
