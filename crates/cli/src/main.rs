@@ -322,7 +322,7 @@ fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
                     codes::NOT_COMPILABLE,
                     format!("cannot compile {} for {name}", u.what),
                 )
-                .help("write it another way (`cutover explain E0381` lists the constructs), or build other dialects with `--dialect`"));
+                .help("write it another way (`cutover explain E0381` lists the constructs), or build other dialects with `--dialect`");
                 if let Some(span) = u.span {
                     d = d.primary(span, format!("no {name} SQL for this"));
                 }
