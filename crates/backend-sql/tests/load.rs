@@ -904,11 +904,17 @@ fn a_tampered_target_fails_the_checksum_and_the_count() {
 /// databases like the evaluator, and every check passes.
 #[test]
 fn hostile_names_run_the_full_sequence() {
-    let text = std::fs::read_to_string(root().join("tests/sql/hostile-names.cutover")).expect("spec");
+    let text =
+        std::fs::read_to_string(root().join("tests/sql/hostile-names.cutover")).expect("spec");
     let compiled = cutover_check::compile(&text);
     assert!(!compiled.has_errors());
     let ir = compiled.ir.expect("ir");
-    let t = TableId(ir.tables.iter().position(|t| t.name == "select").expect("source") as u32);
+    let t = TableId(
+        ir.tables
+            .iter()
+            .position(|t| t.name == "select")
+            .expect("source") as u32,
+    );
     let text_or_null = |s: Option<&str>| s.map_or(Value::Null, |s| Value::Text(s.into()));
     let rows: Rows = [
         (1, "Zoë", Some("it's \"q\""), Some("it's")),
@@ -917,19 +923,32 @@ fn hostile_names_run_the_full_sequence() {
         (4, "x'y", Some("it's"), Some("nope")),
     ]
     .iter()
-    .map(|(k, g, ab, o)| vec![Value::Int(*k), Value::Text((*g).into()), text_or_null(*ab), text_or_null(*o)])
+    .map(|(k, g, ab, o)| {
+        vec![
+            Value::Int(*k),
+            Value::Text((*g).into()),
+            text_or_null(*ab),
+            text_or_null(*o),
+        ]
+    })
     .collect();
     let rows = BTreeMap::from([(t, rows)]);
     let mut db = sqlite(&ir);
     let lite = run_sequence(&mut db, &Sqlite, &ir, &text, &rows, "hostile-names", 4);
     // The value no lookup entry covers is reported before the load, by
     // the assert (it cannot be computed) and by the lookup coverage.
-    assert_eq!(failed(&lite.preflight), ["pre flight #3", "lookup coverage #1"]);
+    assert_eq!(
+        failed(&lite.preflight),
+        ["pre flight #3", "lookup coverage #1"]
+    );
     let coverage = check(&lite.preflight, "lookup coverage #1");
     // NULL is no key of a lookup either (docs/functions.md).
     assert_eq!(
         sorted(coverage.rows.clone()),
-        [vec![None, Some("1".to_string())], vec![Some("nope".to_string()), Some("1".to_string())]]
+        [
+            vec![None, Some("1".to_string())],
+            vec![Some("nope".to_string()), Some("1".to_string())]
+        ]
     );
     let assert_rows = check(&lite.preflight, "pre flight #3");
     assert_eq!(column(assert_rows, 0), ["4"]);
