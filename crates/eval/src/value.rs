@@ -489,13 +489,24 @@ fn text_to(s: &str, to: TypeKind) -> Result<Value, Fail> {
                 None => bad(),
             }
         }
+        // U+0000 is refused as PostgreSQL's json types refuse it.
         Json => match serde_json::from_str::<serde_json::Value>(t) {
-            Ok(j) => Ok(Value::Json(j)),
-            Err(_) => fail(format!("{} is not valid JSON", quote(s))),
+            Ok(j) if !holds_nul(&j) => Ok(Value::Json(j)),
+            _ => fail(format!("{} is not valid JSON", quote(s))),
         },
         // Bytes are the text's UTF-8 encoding, untrimmed.
         Bytes => Ok(Value::Bytes(s.as_bytes().to_vec())),
         Text | Varchar(_) | Char(_) | Null | Error => Ok(Value::Text(s.to_owned())),
+    }
+}
+
+/// Whether a string or key anywhere in `j` holds U+0000.
+fn holds_nul(j: &serde_json::Value) -> bool {
+    match j {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(a) => a.iter().any(holds_nul),
+        serde_json::Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }
 
