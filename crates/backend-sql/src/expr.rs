@@ -181,6 +181,18 @@ impl<'a> Compiler<'a> {
 
     /// The value converted to a column's type, as storing it does.
     pub fn store(&self, code: Code, from: TypeKind, to: TypeKind, scope: &dyn Scope) -> Compiled {
+        // A decimal can exceed its own static type (`round` to tens carries
+        // past the precision, to more digits than the scale widens it): the
+        // store checks and rescales it as from any decimal.
+        let from = match (from, to) {
+            (TypeKind::Decimal { .. }, TypeKind::Decimal { .. }) if from == to => {
+                TypeKind::Decimal {
+                    precision: 38,
+                    scale: 38,
+                }
+            }
+            _ => from,
+        };
         self.cast_code(code, from, to, scope)
     }
 

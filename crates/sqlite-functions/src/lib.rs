@@ -278,6 +278,12 @@ fn decode(v: ValueRef<'_>, kind: TypeKind) -> std::result::Result<Value, String>
             let s = utf8(t)?.to_owned();
             if kind.is_text() {
                 Value::Text(s)
+            } else if let (TypeKind::Decimal { .. }, Some(d)) = (kind, Decimal::parse(&s, None)) {
+                // A decimal as stored or computed, with its own scale: a
+                // value may exceed its static type (`round` to tens carries
+                // past the precision), and the store that follows says so,
+                // as the evaluator does.
+                Value::Decimal(d)
             } else {
                 Value::Text(s).cast(kind).map_err(bad)?
             }
