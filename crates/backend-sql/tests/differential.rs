@@ -11,6 +11,9 @@
 #[path = "../../../tests/support/postgres.rs"]
 mod pg;
 
+mod common;
+use common::{select_text, source_sql, Cells, Db};
+
 use cutover_backend_sql::{build, Dialect, Postgres, SpecInfo, Sqlite};
 use cutover_eval::decimal::Decimal;
 use cutover_eval::{Engine, Rows, Value};
@@ -849,125 +852,6 @@ fn ir() -> Ir {
         errors.join("\n")
     );
     compiled.ir.expect("ir")
-}
-
-/// Source tables without constraints, filled with the rows.
-fn source_sql(ir: &Ir, d: &dyn Dialect, rows: &BTreeMap<TableId, Rows>) -> String {
-    let mut sql = String::new();
-    for s in ir.systems.iter().filter(|s| s.role == Role::Source) {
-        if d.name() == "postgres" {
-            sql.push_str(&format!("CREATE SCHEMA {};\n", d.ident(&s.name)));
-        }
-    }
-    for (t, rows) in rows {
-        let table = ir.table(*t);
-        let name = d.table(&ir.system(table.system).name, &table.name);
-        let cols: Vec<String> = table
-            .columns
-            .iter()
-            .map(|c| {
-                let col = ir.column(*c);
-                format!("{} {}", d.ident(&col.name), d.column_type(col.ty.kind))
-            })
-            .collect();
-        sql.push_str(&format!(
-            "CREATE TABLE {name} ({}){};\n",
-            cols.join(", "),
-            d.table_options()
-        ));
-        for r in rows {
-            let values: Vec<String> = r
-                .iter()
-                .zip(&table.columns)
-                .map(|(v, c)| cutover_backend_sql::values::literal(d, v, ir.column(*c).ty.kind))
-                .collect();
-            sql.push_str(&format!(
-                "INSERT INTO {name} VALUES ({});\n",
-                values.join(", ")
-            ));
-        }
-    }
-    sql
-}
-
-/// A cell as Cutover's canonical text.
-type Cells = Vec<Option<String>>;
-
-trait Db {
-    fn run(&mut self, sql: &str);
-    /// Rows of a query whose every column is text (or NULL).
-    fn texts(&mut self, sql: &str) -> Vec<Cells>;
-}
-
-impl Db for rusqlite::Connection {
-    fn run(&mut self, sql: &str) {
-        self.execute_batch(sql)
-            .unwrap_or_else(|e| panic!("{e}\n{}", &sql[..sql.len().min(3000)]));
-    }
-    fn texts(&mut self, sql: &str) -> Vec<Cells> {
-        let mut stmt = self.prepare(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
-        let n = stmt.column_count();
-        stmt.query_map([], |r| {
-            (0..n)
-                .map(|i| {
-                    Ok(match r.get::<_, rusqlite::types::Value>(i)? {
-                        rusqlite::types::Value::Null => None,
-                        rusqlite::types::Value::Integer(x) => Some(x.to_string()),
-                        rusqlite::types::Value::Real(x) => Some(cutover_eval::value::float_text(x)),
-                        rusqlite::types::Value::Text(s) => Some(s),
-                        rusqlite::types::Value::Blob(b) => Some(format!("{b:?}")),
-                    })
-                })
-                .collect()
-        })
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
-    }
-}
-
-impl Db for postgres::Client {
-    fn run(&mut self, sql: &str) {
-        self.batch_execute(sql)
-            .unwrap_or_else(|e| panic!("{e:?}\n{}", &sql[..sql.len().min(3000)]));
-    }
-    fn texts(&mut self, sql: &str) -> Vec<Cells> {
-        let rows = self
-            .query(sql, &[])
-            .unwrap_or_else(|e| panic!("{e:?}\n{sql}"));
-        rows.iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| r.get::<_, Option<String>>(i))
-                    .collect()
-            })
-            .collect()
-    }
-}
-
-/// `SELECT` of every column of a target table as canonical text.
-fn select_text(ir: &Ir, d: &dyn Dialect, t: TableId) -> String {
-    let table = ir.table(t);
-    let cols: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| {
-            let col = ir.column(*c);
-            let name = d.ident(&col.name);
-            match (d.name(), col.ty.kind) {
-                ("postgres", _) => format!("CAST({name} AS text)"),
-                ("sqlite", TypeKind::Bool) => {
-                    format!("CASE {name} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END")
-                }
-                _ => name,
-            }
-        })
-        .collect();
-    format!(
-        "SELECT {} FROM {}",
-        cols.join(", "),
-        d.table(&ir.system(table.system).name, &table.name)
-    )
 }
 
 fn scripts(ir: &Ir, d: &dyn Dialect) -> BTreeMap<String, String> {
