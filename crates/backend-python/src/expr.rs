@@ -12,7 +12,7 @@ use cutover_ir::{
     BinaryOp, Builtin, ColumnId, Const, Expr, ExprKind, Func, Ir, TableId, TypeKind, UnaryOp,
 };
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 /// A construct the Python backend cannot generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,20 +182,15 @@ impl<'a> Py<'a> {
                 whens,
                 otherwise,
             } => {
-                let mut out = String::new();
-                let mut close = 0;
+                // A subject is evaluated once, first: it is the parameter
+                // of a lambda applied to it.
                 let subject = match subject {
-                    Some(s) => {
-                        let t = self.temp();
-                        Some((t.clone(), self.expr(s, rows)?))
-                    }
+                    Some(s) => Some((self.temp(), self.expr(s, rows)?)),
                     None => None,
                 };
-                if let Some((t, s)) = &subject {
-                    // Evaluated once, first.
+                let mut out = String::new();
+                if let Some((t, _)) = &subject {
                     out.push_str(&format!("(lambda {t}: "));
-                    let _ = s;
-                    close += 1;
                 }
                 for (w, then) in whens {
                     let cond = match &subject {
@@ -208,19 +203,15 @@ impl<'a> Py<'a> {
                         "({} if {cond} else ",
                         self.typed(then, e.ty.kind, rows)?
                     ));
-                    close += 1;
                 }
                 match otherwise {
                     Some(o) => out.push_str(&self.typed(o, e.ty.kind, rows)?),
                     None => out.push_str("None"),
                 }
-                for _ in 0..whens.len() {
-                    out.push(')');
-                }
+                out.push_str(&")".repeat(whens.len()));
                 if let Some((_, s)) = &subject {
                     out.push_str(&format!(")({s})"));
                 }
-                let _ = close;
                 out
             }
             ExprKind::If {
@@ -256,15 +247,12 @@ impl<'a> Py<'a> {
                 negated,
             } => {
                 let v = self.temp();
-                let lo = self.temp();
-                let hi = self.temp();
                 let b = format!(
-                    "_and3(rt.compare(\">=\", ({v} := {}), ({lo} := {})), rt.compare(\"<=\", {v}, ({hi} := {})))",
+                    "_and3(rt.compare(\">=\", ({v} := {}), {}), rt.compare(\"<=\", {v}, {}))",
                     self.expr(operand, rows)?,
                     self.expr(low, rows)?,
                     self.expr(high, rows)?
                 );
-                let _ = (lo, hi);
                 if *negated {
                     format!("_not3({b})")
                 } else {
@@ -526,13 +514,13 @@ fn is_constant(e: &Expr) -> bool {
 }
 
 /// Lookup entries as a Python dict literal keyed by `rt.key` of each key.
-pub fn lookup_dict(py: &Py<'_>, ir: &Ir, l: &cutover_ir::Lookup) -> String {
+pub fn lookup_dict(py: &Py<'_>, l: &cutover_ir::Lookup) -> String {
     let mut entries = Vec::new();
-    let mut seen: HashMap<String, ()> = HashMap::new();
+    let mut seen = HashSet::new();
     for e in &l.entries {
         for (k, _) in &e.keys {
             let key = py.literal(k, l.key_type.kind);
-            if seen.insert(key.clone(), ()).is_some() {
+            if !seen.insert(key.clone()) {
                 continue;
             }
             entries.push(format!(
@@ -541,7 +529,6 @@ pub fn lookup_dict(py: &Py<'_>, ir: &Ir, l: &cutover_ir::Lookup) -> String {
             ));
         }
     }
-    let _ = ir;
     format!(
         "{}: dict = {{\n{}\n}}",
         lookup_name(&l.name),
