@@ -38,6 +38,10 @@ else
   echo "warning: PostgreSQL could not be started; the tests that need it will be SKIPPED"
 fi
 
+step "Python packages the Python backend's tests use"
+# zoneinfo reads the system's tz database, or this package where there is none.
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "tzdata>=2024.1"
+
 step "unit, corpus, property and CLI tests"
 cargo nextest run --workspace --locked --no-fail-fast
 
