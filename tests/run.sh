@@ -39,8 +39,9 @@ else
 fi
 
 step "Python packages the Python backend's tests use"
-# zoneinfo reads the system's tz database, or this package where there is none.
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "tzdata>=2024.1"
+# zoneinfo reads the system's tz database, or this package where there is none
+# (IANA 2025b, the release chrono-tz 0.10.4 carries).
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "tzdata==2025.2"
 
 step "unit, corpus, property and CLI tests"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -2269,6 +2269,7 @@ fn runtime_dir() -> PathBuf {
 
 fn zones() -> Vec<String> {
     let out = Command::new(python())
+        .env("PYTHONDONTWRITEBYTECODE", "1") // no __pycache__ in the source tree
         .arg(runtime_dir().join("check_runtime.py"))
         .arg("--zones")
         .output()
@@ -2324,6 +2325,7 @@ fn python_runtime_agrees_with_the_evaluator() {
     std::fs::write(&path, serde_json::to_string(&document).expect("json")).expect("write cases");
     let built = started.elapsed();
     let out = Command::new(python())
+        .env("PYTHONDONTWRITEBYTECODE", "1") // no __pycache__ in the source tree
         .arg(runtime_dir().join("check_runtime.py"))
         .arg(&path)
         .output()
