@@ -648,16 +648,20 @@ impl MapPlan {
         query
     }
 
+    /// Each group key as `… AS cutover_g{i}`.
+    fn group_key_columns(&self, d: &dyn Dialect) -> Vec<String> {
+        self.group_keys
+            .iter()
+            .enumerate()
+            .map(|(i, g)| format!("{g} AS {}", d.ident(&format!("cutover_g{i}"))))
+            .collect()
+    }
+
     /// Grouped: every row of layer A with its source key, source row,
     /// group keys `cutover_g{i}` and group-key failure.
     pub fn rows_select(&self, d: &dyn Dialect) -> String {
         let id = |s: &str| d.ident(s);
-        let key_cols: Vec<String> = self
-            .group_keys
-            .iter()
-            .enumerate()
-            .map(|(i, g)| format!("{g} AS {}", id(&format!("cutover_g{i}"))))
-            .collect();
+        let key_cols = self.group_key_columns(d);
         format!(
             "SELECT rows_in.*, {} AS {}, {} AS {},\n       {},\n       CASE WHEN {} IS NOT NULL THEN NULL ELSE {} END AS {}\n  FROM (\n{}\n  ) AS rows_in",
             self.key_text,
@@ -675,12 +679,7 @@ impl MapPlan {
     /// Grouped: one stage row per group of `rows_from` (rows_select's shape).
     pub fn group_select(&self, d: &dyn Dialect, ir: &Ir, rows_from: &str) -> String {
         let id = |s: &str| d.ident(s);
-        let gkeys: Vec<String> = self
-            .group_keys
-            .iter()
-            .enumerate()
-            .map(|(i, g)| format!("{g} AS {}", id(&format!("cutover_g{i}"))))
-            .collect();
+        let gkeys = self.group_key_columns(d);
         format!(
             "SELECT {}, NULL AS {}, NULL AS {},\n       {},\n       {}\n  FROM {rows_from}\n WHERE {} IS NULL AND {} IS NULL\n GROUP BY {}",
             gkeys.join(", "),

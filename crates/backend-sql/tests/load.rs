@@ -262,10 +262,8 @@ fn run_sequence(
     name: &str,
     min_rows: usize,
 ) -> Sequence {
-    let text = text.to_string();
-    let rows = rows.clone();
-    let scripts = scripts(ir, d, &text);
-    db.run(&source_sql(ir, d, &rows));
+    let scripts = scripts(ir, d, text);
+    db.run(&source_sql(ir, d, rows));
     let source_before: Vec<Vec<Cells>> = rows
         .keys()
         .map(|t| sorted(db.texts(&select_text(ir, d, *t))))
@@ -275,7 +273,7 @@ fn run_sequence(
         db,
         d,
         ir,
-        &text,
+        text,
         &scripts["20_preflight.sql"],
         Timing::BeforeLoad,
     );
@@ -293,12 +291,12 @@ fn run_sequence(
             db,
             d,
             ir,
-            &text,
+            text,
             &scripts["40_validate.sql"],
             Timing::AfterLoad,
         ));
         let now = batch_clock(db, d, run);
-        let (want_targets, want_quarantine) = expected(ir, &rows, now);
+        let (want_targets, want_quarantine) = expected(ir, rows, now);
         let mut got_targets = BTreeMap::new();
         for t in &loaded {
             got_targets.insert(*t, sorted(db.texts(&select_text(ir, d, *t))));
