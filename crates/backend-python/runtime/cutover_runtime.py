@@ -89,8 +89,22 @@ INTEGER_RANGES = {
 }
 _TEXT_TYPES = ("text", "varchar", "char")
 _SIMPLE_TYPES = frozenset(
-    ["smallint", "int", "bigint", "float", "bool", "text", "date", "time",
-     "timestamp", "timestamptz", "uuid", "json", "bytes", "null"]
+    [
+        "smallint",
+        "int",
+        "bigint",
+        "float",
+        "bool",
+        "text",
+        "date",
+        "time",
+        "timestamp",
+        "timestamptz",
+        "uuid",
+        "json",
+        "bytes",
+        "null",
+    ]
 )
 
 
@@ -444,7 +458,7 @@ def _plain(digits: str, exp: int) -> str:
         return "0." + "0" * (-exp - 1) + digits
     if len(digits) <= exp + 1:
         return digits + "0" * (exp + 1 - len(digits))
-    return f"{digits[:exp + 1]}.{digits[exp + 1:]}"
+    return f"{digits[: exp + 1]}.{digits[exp + 1 :]}"
 
 
 def _float_plain(x: float) -> str:
@@ -514,15 +528,26 @@ class Json:
         return f"Json({self.text})"
 
 
-_JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f",
-                 "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_JSON_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
 _JSON_ESCAPE_RE = re.compile(r'[\x00-\x1f"\\]')
 
 
 def _json_quote(s: str) -> str:
-    return '"' + _JSON_ESCAPE_RE.sub(
-        lambda m: _JSON_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), s
-    ) + '"'
+    return (
+        '"'
+        + _JSON_ESCAPE_RE.sub(
+            lambda m: _JSON_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), s
+        )
+        + '"'
+    )
 
 
 def _json_text(v: Any) -> str:
@@ -543,9 +568,11 @@ def _json_text(v: Any) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ",".join(_json_text(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{" + ",".join(
-            f"{_json_quote(k)}:{_json_text(v[k])}" for k in sorted(v)
-        ) + "}"
+        return (
+            "{"
+            + ",".join(f"{_json_quote(k)}:{_json_text(v[k])}" for k in sorted(v))
+            + "}"
+        )
     raise TypeError(f"not a JSON value: {v!r} (cast its text to json instead)")
 
 
@@ -718,7 +745,7 @@ def _parse_float(s: str) -> float | None:
 def _split_exponent(body: str) -> tuple[str, str, str]:
     for i, c in enumerate(body):
         if c in "eE":
-            return body[:i], c, body[i + 1:]
+            return body[:i], c, body[i + 1 :]
     return body, "", ""
 
 
@@ -1048,7 +1075,9 @@ def _like_pattern(pattern: str) -> tuple[object, ...]:
         elif c == "_":
             out.append(_ONE)
         elif c == "\\":
-            out.append(next(chars, "\\"))  # the next one, literally; a trailing \ is itself
+            out.append(
+                next(chars, "\\")
+            )  # the next one, literally; a trailing \ is itself
         else:
             out.append(c)
     return tuple(out)
@@ -1253,8 +1282,16 @@ def lookup_key(v: Any) -> str | None:
         return lookup_key(_py_dec(d)) if d is not None else "f" + _float_plain(v)
     if k == "bytes":
         return "x[" + ", ".join(str(b) for b in bytes(v)) + "]"
-    prefix = {"text": "t", "bool": "b", "date": "d", "timestamp": "s",
-              "timestamptz": "s", "time": "h", "uuid": "u", "json": "j"}[k]
+    prefix = {
+        "text": "t",
+        "bool": "b",
+        "date": "d",
+        "timestamp": "s",
+        "timestamptz": "s",
+        "time": "h",
+        "uuid": "u",
+        "json": "j",
+    }[k]
     if k == "timestamptz":
         return prefix + _timestamp_text(_utc(v))
     return prefix + (to_text(v) or "")
@@ -1326,7 +1363,7 @@ def _substr(s: str, start: int, length: int) -> str:
     first = max(start, 1)
     if end <= first:
         return ""
-    return s[first - 1:end - 1]
+    return s[first - 1 : end - 1]
 
 
 def _pad(s: str, length: int, fill: str, left: bool) -> str:
@@ -1352,7 +1389,7 @@ def _truncate(s: str, length: int, suffix: str) -> str:
         return s
     if len(suffix) >= length:
         return s[:length]
-    return s[:length - len(suffix)] + suffix
+    return s[: length - len(suffix)] + suffix
 
 
 def _split_part(s: str, delimiter: str, n: int) -> str:
@@ -1455,8 +1492,20 @@ def _abs(x: Any, t: Type) -> Any:
     return x
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july",
-           "august", "september", "october", "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def _parse_with_format(text: str, fmt: str) -> _dt.datetime:
@@ -1544,7 +1593,8 @@ def _zone_names() -> frozenset[str]:
     # The evaluator's chrono-tz knows every tz database name; the system's
     # tzdata also has two files that are not zones.
     return frozenset(
-        z for z in zoneinfo.available_timezones()
+        z
+        for z in zoneinfo.available_timezones()
         if z not in ("Factory", "localtime", "posixrules")
         and not z.startswith(("posix/", "right/"))
     )
@@ -1667,7 +1717,10 @@ def call(name: str, args: list[Any], result: str) -> Any:
 
 
 def _pairs(text: str) -> dict[str, str]:
-    return {chr(int(a, 16)): chr(int(b, 16)) for a, b in (p.split(":") for p in text.split())}
+    return {
+        chr(int(a, 16)): chr(int(b, 16))
+        for a, b in (p.split(":") for p in text.split())
+    }
 
 
 def _ranges(text: str) -> tuple[int, ...]:

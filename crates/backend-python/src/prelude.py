@@ -1,7 +1,5 @@
-# Structure shared by every generated transforms module: three-valued
-# logic, lookups and the store of a value into its column. What values mean
-# (casts, functions, comparison) is `cutover_runtime`'s, the Python form of
-# docs/functions.md.
+Row = dict[str, Any]
+Compute = Callable[[Any, Any], Any]
 
 _MISSING = object()
 
@@ -20,6 +18,41 @@ class _StoreFailed(Exception):
     def __init__(self, message: str, null: bool = False) -> None:
         super().__init__(message)
         self.null = null
+
+
+class Join(NamedTuple):
+    """How a joined source matches: `on` over the row so far plus the
+    candidate; for `a == b` on columns, `probe` computes the value looked up
+    in column `build` of the joined rows."""
+
+    left: bool
+    on: Compute
+    probe: Compute | None
+    build: str | None
+
+
+class Source(NamedTuple):
+    system: str
+    table: str
+    # "" for the first source; "alias." for joined ones (row keys).
+    prefix: str
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    join: Join | None
+
+
+class Map(NamedTuple):
+    name: str
+    sources: tuple[Source, ...]
+    where: Compute | None
+    group_by: tuple[Compute, ...]
+    # Row (or group) → target row in column order; raises Reject.
+    row: Compute
+    target: tuple[str, str]
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    # Columns of the first source that identify a source row.
+    source_key: tuple[str, ...]
 
 
 def _truth(v: Any) -> bool | None:
@@ -46,11 +79,10 @@ def _not3(a: bool | None) -> bool | None:
     return None if a is None else not a
 
 
-def _in3(v: Any, items: tuple) -> bool | None:
-    # Items after the first match are not evaluated, as in the evaluator.
+def _in3(v: Any, items: tuple[Any, ...]) -> bool | None:
     result: bool | None = False
     for item in items:
-        hit = rt.compare("==", v, item())
+        hit = rt.compare("==", v, item)
         if hit is True:
             return True
         if hit is None:
@@ -58,21 +90,17 @@ def _in3(v: Any, items: tuple) -> bool | None:
     return result
 
 
-def _key(v: Any) -> Any:
-    # Lookup keys compare by value: 1.50 finds the entry of 1.5.
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return ("b", v)
-    if isinstance(v, (int, decimal.Decimal)):
-        return ("n", decimal.Decimal(v).normalize())
-    return ("t", rt.to_text(v))
+def _lookup_table(entries: dict[Any, Any]) -> dict[str | None, Any]:
+    # Keys compare by value, as the evaluator's: 1.50 finds the entry of 1.5.
+    return {rt.lookup_key(k): v for k, v in entries.items()}
 
 
 def _lookup(table: dict, v: Any, name: str, otherwise: Any = _MISSING) -> Any:
-    k = _key(v)
-    if k is not None and k in table:
-        return table[k]
+    k = rt.lookup_key(v)
+    if k is not None:
+        hit = table.get(k, _MISSING)
+        if hit is not _MISSING:
+            return hit
     if otherwise is not _MISSING:
         return otherwise
     raise rt.lookup_miss(v, name)
@@ -90,13 +118,52 @@ def _concat(a: Any, b: Any) -> str | None:
     return rt.to_text(a) + rt.to_text(b)
 
 
-def _store(value: Callable[[], Any], to: str, not_null: bool) -> Any:
+def _store(compute: Compute, row: Any, now: Any, to: str, not_null: bool) -> Any:
     # The evaluator's store: compute, convert to the column's type, and
     # refuse NULL in a not-null column (a default may then fill it).
     try:
-        v = rt.cast(value(), to)
+        v = rt.cast(compute(row, now), to)
     except rt.Fail as f:
         raise _StoreFailed(str(f)) from None
     if v is None and not_null:
         raise _StoreFailed("NULL in a not-null column", null=True)
     return v
+
+
+def _assign(
+    compute: Compute,
+    row: Any,
+    now: Any,
+    to: str,
+    not_null: bool,
+    rule: str | None,
+    column: str,
+    reject: str | None = None,
+    otherwise: Compute | None = None,
+    default: Compute | None = None,
+) -> Any:
+    # An assignment with its `else`, or the column's default for a NULL.
+    try:
+        return _store(compute, row, now, to, not_null)
+    except _StoreFailed as f:
+        if reject is not None:
+            raise Reject(rule, column, reject) from None
+        fallback = otherwise
+        if fallback is None:
+            if not (f.null and default is not None):
+                raise Reject(rule, column, f"`{column}`: {f}") from None
+            fallback = default
+    try:
+        return _store(fallback, row, now, to, not_null)
+    except _StoreFailed as g:
+        raise Reject(rule, column, f"`{column}`: {g}") from None
+
+
+def _fill(
+    default: Compute, row: Any, now: Any, to: str, not_null: bool, column: str
+) -> Any:
+    # The default of a column no assignment sets.
+    try:
+        return _store(default, row, now, to, not_null)
+    except _StoreFailed as f:
+        raise Reject(None, column, f"`{column}` default: {f}") from None

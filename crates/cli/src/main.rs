@@ -330,10 +330,46 @@ fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
             }
         }
     }
+    let python = cutover_backend_python::SpecInfo {
+        path: &path,
+        sha256: &digest,
+        text: &spec.text,
+    };
+    let python_files = match cutover_backend_python::build(ir, &python) {
+        Ok(files) => files,
+        Err(u) => {
+            refused.push(
+                Diagnostic::new(
+                    codes::NOT_COMPILABLE,
+                    format!("cannot compile {} for Python", u.0),
+                )
+                .help("write it another way (`cutover explain E0381` lists the constructs)"),
+            );
+            Vec::new()
+        }
+    };
     if !refused.is_empty() {
         eprint!("{}", render::human(&spec.path, &spec.text, &refused, false));
         eprintln!("cutover build: nothing written");
         return EXIT_FINDINGS;
+    }
+    for f in python_files {
+        let target = out.join("python").join(&f.path);
+        if let Some(dir) = target.parent() {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                return fatal(
+                    &format!("cannot create {}: {e}", dir.display()),
+                    "check the output path",
+                );
+            }
+        }
+        if let Err(e) = std::fs::write(&target, &f.text) {
+            return fatal(
+                &format!("cannot write {}: {e}", target.display()),
+                "check the output path",
+            );
+        }
+        println!("wrote {}", target.display());
     }
     for (name, scripts) in built {
         let dir = out.join("sql").join(name);
