@@ -41,7 +41,10 @@ fi
 step "Python packages the Python backend's tests use"
 # zoneinfo reads the system's tz database, or this package where there is none
 # (IANA 2025b, the release chrono-tz 0.10.4 carries).
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "tzdata==2025.2"
+# pytest and ruff run on the generated packages; psycopg 3 is the runner's
+# PostgreSQL driver.
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+  "tzdata==2025.2" "pytest==8.4.2" "ruff==0.13.3" "psycopg[binary]==3.2.10"
 
 step "unit, corpus, property and CLI tests"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -6,6 +6,7 @@
 
 pub mod expr;
 pub mod lit;
+pub mod plan;
 pub mod tests;
 pub mod transforms;
 
@@ -16,8 +17,17 @@ pub const PRELUDE: &str = include_str!("prelude.py");
 /// `cutover_runtime.py`: values, casts and built-ins of docs/functions.md.
 pub const RUNTIME: &str = include_str!("../runtime/cutover_runtime.py");
 
+/// `cutover_sqlite.py`: Cutover's SQLite functions for Python's sqlite3,
+/// so the SQLite scripts' checks run from the runner.
+pub const SQLITE: &str = include_str!("../runtime/cutover_sqlite.py");
+
 /// `engine.py`: joins, `where`, `group by` and rejections, as the evaluator.
 pub const ENGINE: &str = include_str!("../runtime/engine.py");
+
+/// `runner.py`: `python -m <package> --source URL --target URL`.
+pub const RUNNER: &str = include_str!("../runtime/runner.py");
+
+const MAIN: &str = "\"\"\"`python -m <package>`: the runner.\"\"\"\n\nimport sys\n\nfrom .runner import main\n\nsys.exit(main())\n";
 
 /// Where a spec came from, for the headers.
 pub struct SpecInfo<'a> {
@@ -74,7 +84,14 @@ pub fn build(ir: &cutover_ir::Ir, spec: &SpecInfo<'_>) -> Result<Vec<File>, expr
             ),
         ),
         runtime("cutover_runtime.py", RUNTIME),
+        runtime("cutover_sqlite.py", SQLITE),
         runtime("engine.py", ENGINE),
+        runtime("runner.py", RUNNER),
+        runtime("__main__.py", MAIN),
+        file(
+            "plan.json",
+            plan::plan(ir, spec.text, spec.sha256).map_err(|u| expr::Unsupported(u.what))?,
+        ),
         file(
             "test_transforms.py",
             tests::tests(

@@ -139,6 +139,7 @@ struct Module<'a> {
 
 impl Module<'_> {
     /// A function `name(params) -> ret` whose body returns `e`.
+    #[allow(clippy::too_many_arguments)] // each is one part of the `def`
     fn function(
         &mut self,
         name: &str,

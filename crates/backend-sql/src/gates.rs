@@ -137,6 +137,19 @@ pub fn checks(
     Ok(out)
 }
 
+/// One metric of a gate or trigger (a count, a filtered count,
+/// `rejected`) as a query returning one number: for runners that compare
+/// metrics read on different servers.
+pub fn metric_query(ir: &Ir, d: &dyn Dialect, m: &Metric) -> Result<String, Unsupported> {
+    let compiler = Compiler::new(ir, d, d.now().to_string());
+    let g = Gates {
+        ir,
+        d,
+        compiler: &compiler,
+    };
+    Ok(format!("SELECT {}", g.metric(m)?))
+}
+
 /// What starts a run of checks: a read-only transaction (one snapshot for
 /// every check where the dialect has it) and the session settings. End it
 /// with `COMMIT;`. The scripts start with it; a runner sends it first.

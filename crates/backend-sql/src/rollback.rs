@@ -60,9 +60,10 @@ pub fn snapshot_statements(ir: &Ir, d: &dyn Dialect) -> String {
 pub fn rollback(ir: &Ir, d: &dyn Dialect) -> String {
     let id = |s: &str| d.ident(s);
     let batches = d.meta_table("batches");
-    // The batch being rolled back: the newest one still loaded.
+    // The batch being rolled back: the newest one loaded, or still loading
+    // (a runner that commits as it goes and was stopped part-way).
     let batch = format!(
-        "(SELECT max({}) FROM {batches} WHERE {} = 'loaded')",
+        "(SELECT max({}) FROM {batches} WHERE {} IN ('loading', 'loaded'))",
         id("batch_id"),
         id("status")
     );

@@ -7,13 +7,13 @@
 
 BEGIN;
 
-DELETE FROM "platform"."model_performance" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."experiment_logs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."training_jobs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."ml_models" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."data_sources" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
+DELETE FROM "platform"."model_performance" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."experiment_logs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."training_jobs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."ml_models" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."data_sources" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
 
-DELETE FROM "cutover"."quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
-UPDATE "cutover"."batches" SET "status" = 'rolled_back', "finished_at" = now() WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
+DELETE FROM "cutover"."quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
+UPDATE "cutover"."batches" SET "status" = 'rolled_back', "finished_at" = now() WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
 
 COMMIT;

@@ -7,13 +7,13 @@
 
 BEGIN;
 
-DELETE FROM "platform"."model_performance" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."experiment_logs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."training_jobs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."ml_models" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
-DELETE FROM "platform"."data_sources" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
+DELETE FROM "platform"."model_performance" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."experiment_logs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."training_jobs" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."ml_models" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
+DELETE FROM "platform"."data_sources" WHERE "cutover_batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
 
-DELETE FROM "main"."cutover_quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
-UPDATE "main"."cutover_batches" SET "status" = 'rolled_back', "finished_at" = strftime('%Y-%m-%d %H:%M:%f+00', 'now') WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
+DELETE FROM "main"."cutover_quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
+UPDATE "main"."cutover_batches" SET "status" = 'rolled_back', "finished_at" = strftime('%Y-%m-%d %H:%M:%f+00', 'now') WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
 
 COMMIT;

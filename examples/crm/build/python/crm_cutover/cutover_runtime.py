@@ -46,6 +46,7 @@ import unicodedata
 import uuid
 import zoneinfo
 from functools import lru_cache
+from operator import methodcaller
 from typing import Any, Callable, NamedTuple
 
 __all__ = [
@@ -163,6 +164,14 @@ def parse_type(spelling: str) -> Type:
 
 def _kind(v: Any) -> str:
     """The Cutover type family of a runtime value."""
+    k = _KINDS.get(type(v))
+    if k is not None:
+        return k
+    return _kind_of(v)
+
+
+def _kind_of(v: Any) -> str:
+    # Subclasses, datetimes (their kind depends on the zone) and Json.
     if v is None:
         return "null"
     if isinstance(v, bool):  # before int: bool is an int in Python
@@ -188,6 +197,22 @@ def _kind(v: Any) -> str:
     if isinstance(v, (bytes, bytearray)):
         return "bytes"
     raise TypeError(f"not a Cutover value: {v!r}")
+
+
+# The kind of a value by its exact type, where the type says it.
+_KINDS: dict[type, str] = {
+    type(None): "null",
+    bool: "bool",
+    int: "int",
+    decimal.Decimal: "decimal",
+    float: "float",
+    str: "text",
+    _dt.date: "date",
+    _dt.time: "time",
+    uuid.UUID: "uuid",
+    bytes: "bytes",
+    bytearray: "bytes",
+}
 
 
 def _utc(v: _dt.datetime) -> _dt.datetime:
@@ -528,6 +553,9 @@ class Json:
         return f"Json({self.text})"
 
 
+_KINDS[Json] = "json"
+
+
 _JSON_ESCAPES = {
     '"': '\\"',
     "\\": "\\\\",
@@ -671,6 +699,10 @@ def _timestamp_text(t: _dt.datetime) -> str:
 
 def to_text(v: Any) -> str | None:
     """What `cast(v as text)` gives; None for NULL and for bytes."""
+    if type(v) is str:
+        return v
+    if type(v) is int:
+        return str(v)
     k = _kind(v)
     if k in ("null", "bytes"):
         return None
@@ -907,8 +939,95 @@ def _mismatch(v: Any, t: Type) -> Fail:
 def cast(v: Any, to: str) -> Any:
     """`cast(v as to)` (`Value::cast`); also what a value gets when it goes
     into a column, an `fn` parameter or a `case` branch of type `to`."""
-    t = parse_type(to)
-    if v is None or t.name == "null":
+    c = _CASTS.get(to)
+    if c is None:
+        c = _caster(to)
+    return c(v)
+
+
+# The cast into each type spelling met so far (see _caster).
+_CASTS: dict[str, Callable[[Any], Any]] = {}
+
+# The Python type a value of these types has: the cast leaves it as it is.
+_SAME_TYPE: dict[str, type] = {
+    "float": float,
+    "bool": bool,
+    "date": _dt.date,
+    "time": _dt.time,
+    "uuid": uuid.UUID,
+    "json": Json,
+    "bytes": bytes,
+}
+
+
+def _caster(to: str) -> Callable[[Any], Any]:
+    """The cast into `to` as a function of the value: the common cases, a
+    value that already has the type (text within the length, an integer in
+    the range, …), answered at once; every other one by _cast."""
+    t = parse_type(to)  # ValueError for a bad spelling, whatever the value
+    n = t.name
+    c: Callable[[Any], Any]
+    if n == "null":
+
+        def c(v: Any) -> Any:
+            return v
+
+    elif t.is_text and t.length is None:
+
+        def c(v: Any) -> Any:
+            if v is None or type(v) is str:
+                return v
+            return _cast(v, t)
+
+    elif t.is_text:
+        length = t.length
+
+        def c(v: Any) -> Any:
+            if type(v) is str and len(v) <= length:
+                return v
+            if v is None:
+                return None
+            return _cast(v, t)
+
+    elif t.is_integer:
+        lo, hi = INTEGER_RANGES[n]
+
+        def c(v: Any) -> Any:
+            if type(v) is int and lo <= v <= hi:
+                return v
+            if v is None:
+                return None
+            return _cast(v, t)
+
+    elif n in _SAME_TYPE:
+        same = _SAME_TYPE[n]
+
+        def c(v: Any) -> Any:
+            if v is None or type(v) is same:
+                return v
+            return _cast(v, t)
+
+    elif n in ("timestamp", "timestamptz"):
+        zone = None if n == "timestamp" else UTC
+
+        def c(v: Any) -> Any:
+            # A timestamptz in UTC is what the cast gives back.
+            if v is None or (type(v) is _dt.datetime and v.tzinfo is zone):
+                return v
+            return _cast(v, t)
+
+    else:
+
+        def c(v: Any) -> Any:
+            return None if v is None else _cast(v, t)
+
+    _CASTS[to] = c
+    return c
+
+
+def _cast(v: Any, t: Type) -> Any:
+    """The cast of a value that is not NULL."""
+    if t.name == "null":
         return v
     k = _kind(v)
     if k == "text" and not t.is_text:
@@ -1265,6 +1384,8 @@ def lookup_key(v: Any) -> str | None:
     """A hashable key equal exactly when values compare equal (numbers by
     value: 1, 1.00 and 1.0 agree), for lookup tables; None for NULL.
     The same text as the evaluator's `key_text`."""
+    if type(v) is str:
+        return "t" + v
     k = _kind(v)
     if k == "null":
         return None
@@ -1321,6 +1442,34 @@ def _lower_char(c: str) -> str:
         return lo
     lo = c.lower()
     return lo if len(lo) == 1 else c
+
+
+class _CaseTable(dict):
+    """A str.translate table of one case mapping (_upper_char or
+    _lower_char), filled in as characters are met."""
+
+    def __init__(self, one: Callable[[str], str]) -> None:
+        super().__init__()
+        self.one = one
+
+    def __missing__(self, o: int) -> str:
+        c = self.one(chr(o))
+        if len(self) < 65_536:
+            self[o] = c
+        return c
+
+
+_UPPER_TABLE = _CaseTable(_upper_char)
+_LOWER_TABLE = _CaseTable(_lower_char)
+
+
+def _upper(s: str) -> str:
+    # ASCII letters map to one ASCII letter, in every Unicode version.
+    return s.upper() if s.isascii() else s.translate(_UPPER_TABLE)
+
+
+def _lower(s: str) -> str:
+    return s.lower() if s.isascii() else s.translate(_LOWER_TABLE)
 
 
 def _in_ranges(ranges: tuple[int, ...], o: int) -> bool:
@@ -1513,7 +1662,126 @@ def _parse_with_format(text: str, fmt: str) -> _dt.datetime:
     are 20xx), `%m %d %H %M %S` 1–2, `%f` 1–6, `%b`/`%B` English month names
     in any case, `%%`; every other character matches itself; the whole text
     must match and the date must exist."""
-    bad = Fail(f"{_quote(text)} does not match the format {_quote(fmt)}")
+    year, month, day, hour, minute, second, micros = _read_format(text, fmt)
+    return _dt.datetime.combine(
+        _existing_date(text, year, month, day),
+        _time_of_day(text, hour, minute, second, micros),
+    )
+
+
+def _parse_date_with_format(text: str, fmt: str) -> _dt.date:
+    """The date of _parse_with_format (whose time must be valid too)."""
+    compiled = _format_regex(fmt)
+    if compiled is not None and compiled.ymd is not None:
+        # Just a %Y, a %m and a %d: the time is midnight.
+        m = compiled.regex.fullmatch(text)
+        if m is None:
+            raise _no_match(text, fmt)
+        g = m.groups()
+        y, mo, d = compiled.ymd
+        return _existing_date(text, int(g[y]), int(g[mo]), int(g[d]))
+    year, month, day, hour, minute, second, micros = _read_format(text, fmt)
+    date = _existing_date(text, year, month, day)
+    _time_of_day(text, hour, minute, second, micros)
+    return date
+
+
+def _existing_date(text: str, year: int, month: int, day: int) -> _dt.date:
+    try:
+        if year < 1:
+            raise ValueError
+        return _dt.date(year, month, day)
+    except ValueError:
+        raise Fail(f"{_quote(text)} is not a date that exists") from None
+
+
+def _time_of_day(
+    text: str, hour: int, minute: int, second: int, micros: int
+) -> _dt.time:
+    try:
+        return _dt.time(hour, minute, second, micros)
+    except ValueError:
+        raise Fail(f"{_quote(text)} is not a valid time of day") from None
+
+
+def _no_match(text: str, fmt: str) -> Fail:
+    return Fail(f"{_quote(text)} does not match the format {_quote(fmt)}")
+
+
+Fields = tuple[int, int, int, int, int, int, int]
+
+
+def _read_format(text: str, fmt: str) -> Fields:
+    """Year, month, day, hour, minute, second and microsecond of `text`
+    read with `fmt`."""
+    compiled = _format_regex(fmt)
+    if compiled is None:
+        return _read_format_slowly(text, fmt)
+    m = compiled.regex.fullmatch(text)
+    if m is None:
+        raise _no_match(text, fmt)
+    fields = [0, 0, 0, 0, 0, 0, 0]
+    for (i, read), digits in zip(compiled.readers, m.groups()):
+        fields[i] = read(digits)
+    return tuple(fields)  # type: ignore[return-value]
+
+
+# The digit directives: (field, fewest and most digits, the field's value).
+_DIGIT_DIRECTIVES: dict[str, tuple[int, int, int, Callable[[str], int]]] = {
+    "Y": (0, 4, 4, int),
+    "y": (0, 2, 2, lambda d: 2000 + int(d) if int(d) < 69 else 1900 + int(d)),
+    "m": (1, 1, 2, int),
+    "d": (2, 1, 2, int),
+    "H": (3, 1, 2, int),
+    "M": (4, 1, 2, int),
+    "S": (5, 1, 2, int),
+    "f": (6, 1, 6, lambda d: int(d) * 10 ** (6 - len(d))),
+}
+
+
+class _Format(NamedTuple):
+    regex: re.Pattern[str]
+    # Per group: the field it sets, and how.
+    readers: tuple[tuple[int, Callable[[str], int]], ...]
+    # The groups of %Y, %m and %d when these are the only directives.
+    ymd: tuple[int, int, int] | None
+
+
+@lru_cache(maxsize=256)
+def _format_regex(fmt: str) -> _Format | None:
+    """A format of digit directives, `%%` and other characters, with a year,
+    a month and a day, as a regular expression with a group per directive
+    and how each group sets its field; None for any other format (month
+    names, a bad directive, a missing field), which _read_format_slowly
+    reads. The groups are possessive: like its `take`, a directive takes
+    as many digits as it can and never gives one back."""
+    parts: list[str] = []
+    readers: list[tuple[int, Callable[[str], int]]] = []
+    letters = ""
+    directives = iter(fmt)
+    for f in directives:
+        if f != "%":
+            parts.append(re.escape(f))
+            continue
+        d = next(directives, None)
+        if d == "%":
+            parts.append(re.escape("%"))
+            continue
+        if d is None or d not in _DIGIT_DIRECTIVES:
+            return None
+        field, low, high, read = _DIGIT_DIRECTIVES[d]
+        parts.append(f"([0-9]{{{low},{high}}}+)")
+        readers.append((field, read))
+        letters += d
+    if not {0, 1, 2} <= {field for field, _ in readers}:
+        return None
+    ymd = None
+    if sorted(letters) == ["Y", "d", "m"]:
+        ymd = (letters.index("Y"), letters.index("m"), letters.index("d"))
+    return _Format(re.compile("".join(parts)), tuple(readers), ymd)
+
+
+def _read_format_slowly(text: str, fmt: str) -> Fields:
     pos = 0
     year = month = day = None
     hour = minute = second = micros = 0
@@ -1524,14 +1792,14 @@ def _parse_with_format(text: str, fmt: str) -> _dt.datetime:
         while pos < len(text) and pos - start < high and "0" <= text[pos] <= "9":
             pos += 1
         if pos - start < low:
-            raise bad
+            raise _no_match(text, fmt)
         return int(text[start:pos]), pos - start
 
     directives = iter(fmt)
     for f in directives:
         if f != "%":
             if pos >= len(text) or text[pos] != f:
-                raise bad
+                raise _no_match(text, fmt)
             pos += 1
             continue
         d = next(directives, None)
@@ -1562,30 +1830,20 @@ def _parse_with_format(text: str, fmt: str) -> _dt.datetime:
                     pos += len(want)
                     break
             else:
-                raise bad
+                raise _no_match(text, fmt)
         elif d == "%":
             if pos >= len(text) or text[pos] != "%":
-                raise bad
+                raise _no_match(text, fmt)
             pos += 1
         elif d is None:
             raise Fail(f"the format {_quote(fmt)} ends with a lone %")
         else:
             raise Fail(f"unsupported directive %{d} in the format {_quote(fmt)}")
     if pos != len(text):
-        raise bad
+        raise _no_match(text, fmt)
     if year is None or month is None or day is None:
         raise Fail(f"the format {_quote(fmt)} needs a year, a month and a day")
-    try:
-        if year < 1:
-            raise ValueError
-        date = _dt.date(year, month, day)
-    except ValueError:
-        raise Fail(f"{_quote(text)} is not a date that exists") from None
-    try:
-        time = _dt.time(hour, minute, second, micros)
-    except ValueError:
-        raise Fail(f"{_quote(text)} is not a valid time of day") from None
-    return _dt.datetime.combine(date, time)
+    return year, month, day, hour, minute, second, micros
 
 
 @lru_cache(maxsize=1)
@@ -1633,6 +1891,16 @@ def _uuid_namespace(namespace: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, namespace)
 
 
+@lru_cache(maxsize=1024)
+def _uuid_namespace_bytes(namespace: str) -> bytes:
+    return _uuid_namespace(namespace).bytes
+
+
+# UUID(bytes=…, version=5) as masks on the integer: variant RFC 4122.
+_UUID_V5_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID_V5_SET = (0x8000 << 48) | (5 << 76)
+
+
 def _uuid_v5(namespace: str, values: list[Any]) -> uuid.UUID:
     texts = []
     for v in values:
@@ -1640,7 +1908,80 @@ def _uuid_v5(namespace: str, values: list[Any]) -> uuid.UUID:
         if t is None:
             raise Fail("uuid_v5 cannot hash bytes")
         texts.append(t)
-    return uuid.uuid5(_uuid_namespace(namespace), UUID_V5_SEPARATOR.join(texts))
+    name = texts[0] if len(texts) == 1 else UUID_V5_SEPARATOR.join(texts)
+    # uuid.uuid5(namespace, name), without rebuilding the namespace's bytes.
+    digest = hashlib.sha1(
+        _uuid_namespace_bytes(namespace) + name.encode("utf-8")
+    ).digest()
+    i = int.from_bytes(digest[:16], "big")
+    return _uuid_from_int((i & _UUID_V5_CLEAR) | _UUID_V5_SET)
+
+
+_new_object, _set_slot = object.__new__, object.__setattr__
+_UUID_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _uuid_object(i: int) -> uuid.UUID:
+    # What UUID(int=i) makes, without its argument checks: the same two
+    # slots, set the way its __init__ sets them.
+    u = _new_object(uuid.UUID)
+    _set_slot(u, "int", i)
+    _set_slot(u, "is_safe", _UUID_SAFE_UNKNOWN)
+    return u
+
+
+def _choose_uuid_from_int() -> Callable[[int], uuid.UUID]:
+    # Only where the shortcut gives exactly the UUID the constructor does.
+    try:
+        probe = 0x6BA7B8109DAD11D180B400C04FD430C8
+        u, want = _uuid_object(probe), uuid.UUID(int=probe)
+        if u == want and str(u) == str(want) and u.is_safe is want.is_safe:
+            return _uuid_object
+    except (AttributeError, TypeError):
+        pass
+    return lambda i: uuid.UUID(int=i)
+
+
+_uuid_from_int = _choose_uuid_from_int()
+
+
+def _to_utc_call(s: Any, zone: str) -> _dt.datetime:
+    if _kind(s) != "timestamp":
+        raise Fail(f"to_utc needs a timestamp, not {_display(s)}")
+    return _to_utc(s, zone).replace(tzinfo=UTC)
+
+
+# The strict built-ins (a NULL argument gives NULL) of one argument: the
+# argument → the value.
+_UNARY: dict[str, Callable[[Any], Any]] = {
+    "trim": methodcaller("strip", WHITESPACE),
+    "ltrim": methodcaller("lstrip", WHITESPACE),
+    "rtrim": methodcaller("rstrip", WHITESPACE),
+    "squish": lambda s: " ".join(w for w in _SPACE_RUN.split(s) if w),
+    "upper": _upper,
+    "lower": _lower,
+    "title": _title,
+    "length": len,
+    "mask": _mask,
+    "sha256": lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest(),
+}
+
+# The other strict built-ins: (arguments, result type) → value.
+_STRICT: dict[str, Callable[[Any, str], Any]] = {
+    "substr": lambda a, r: _substr(a[0], a[1], a[2]),
+    "lpad": lambda a, r: _pad(a[0], a[1], a[2], True),
+    "rpad": lambda a, r: _pad(a[0], a[1], a[2], False),
+    "truncate": lambda a, r: _truncate(a[0], a[1], a[2] if len(a) > 2 else ""),
+    # str.replace("", x) would insert x everywhere.
+    "replace": lambda a, r: a[0].replace(a[1], a[2]) if a[1] else a[0],
+    "split_part": lambda a, r: _split_part(a[0], a[1], a[2]),
+    "round": lambda a, r: _round(a[0], a[1] if len(a) > 1 else 0, parse_type(r)),
+    "abs": lambda a, r: _abs(a[0], parse_type(r)),
+    "parse_date": lambda a, r: _parse_date_with_format(a[0], a[1]),
+    "parse_timestamp": lambda a, r: _parse_with_format(a[0], a[1]),
+    "to_utc": lambda a, r: _to_utc_call(a[0], a[1]),
+    "uuid_v5": lambda a, r: _uuid_v5(a[0], a[1:]),
+}
 
 
 def call(name: str, args: list[Any], result: str) -> Any:
@@ -1648,68 +1989,34 @@ def call(name: str, args: list[Any], result: str) -> Any:
     is the call's type. Strict: a NULL argument gives NULL, except for
     `coalesce` and `nullif`. `now()` is the run's clock, which the
     generated code holds itself."""
+    f = _UNARY.get(name)
+    if f is not None:
+        if None in args:
+            return None
+        return f(args[0])
+    if name == "nullif":
+        a, b = args
+        if type(a) is str and type(b) is str:
+            return None if a == b else a
+        return None if _sql_eq(a, b) is True else a
+    g = _STRICT.get(name)
+    if g is not None:
+        if None in args:
+            return None
+        return g(args, result)
     if name == "coalesce":
         # The caller evaluates lazily (SQL's COALESCE); numbers widen.
         for v in args:
             if v is not None:
                 return cast(v, result) if parse_type(result).is_numeric else v
         return None
-    if name == "nullif":
-        a, b = args
-        return None if _sql_eq(a, b) is True else a
     if name == "now":
         raise ValueError("now() is the run's clock: the generated code passes it")
     if name in ("count", "sum", "min", "max"):
         raise Fail(f"{name} outside a group")
-    if any(a is None for a in args):
+    if None in args:
         return None
-    t = parse_type(result)
-    s = args[0] if args else None
-    if name == "trim":
-        return _trim(s)
-    if name == "ltrim":
-        return s.lstrip(WHITESPACE)
-    if name == "rtrim":
-        return s.rstrip(WHITESPACE)
-    if name == "squish":
-        return " ".join(w for w in _SPACE_RUN.split(s) if w)
-    if name == "upper":
-        return "".join(map(_upper_char, s))
-    if name == "lower":
-        return "".join(map(_lower_char, s))
-    if name == "title":
-        return _title(s)
-    if name == "length":
-        return len(s)
-    if name == "substr":
-        return _substr(s, args[1], args[2])
-    if name in ("lpad", "rpad"):
-        return _pad(s, args[1], args[2], name == "lpad")
-    if name == "truncate":
-        return _truncate(s, args[1], args[2] if len(args) > 2 else "")
-    if name == "replace":
-        # str.replace("", x) would insert x everywhere.
-        return s.replace(args[1], args[2]) if args[1] else s
-    if name == "split_part":
-        return _split_part(s, args[1], args[2])
-    if name == "mask":
-        return _mask(s)
-    if name == "sha256":
-        return hashlib.sha256(s.encode("utf-8")).hexdigest()
-    if name == "round":
-        return _round(s, args[1] if len(args) > 1 else 0, t)
-    if name == "abs":
-        return _abs(s, t)
-    if name == "parse_date":
-        return _parse_with_format(s, args[1]).date()
-    if name == "parse_timestamp":
-        return _parse_with_format(s, args[1])
-    if name == "to_utc":
-        if _kind(s) != "timestamp":
-            raise Fail(f"to_utc needs a timestamp, not {_display(s)}")
-        return _to_utc(s, args[1]).replace(tzinfo=UTC)
-    if name == "uuid_v5":
-        return _uuid_v5(s, args[1:])
+    parse_type(result)
     raise ValueError(f"not a Cutover built-in: {name}")
 
 

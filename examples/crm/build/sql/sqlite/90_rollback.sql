@@ -21,7 +21,7 @@ INSERT INTO "crm"."opportunities" ("opportunity_id", "account_id", "legacy_opp_i
 INSERT INTO "crm"."products" ("product_id", "legacy_prod_id", "sku", "name", "description", "category", "unit_price", "is_active", "cutover_batch_id") SELECT "product_id", "legacy_prod_id", "sku", "name", "description", "category", "unit_price", "is_active", "cutover_batch_id" FROM "main"."cutover_snapshot__crm__products";
 INSERT INTO "crm"."order_summaries" ("summary_id", "account_id", "order_count", "cancelled_count", "units_ordered", "total_amount", "first_order_date", "last_order_date", "cutover_batch_id") SELECT "summary_id", "account_id", "order_count", "cancelled_count", "units_ordered", "total_amount", "first_order_date", "last_order_date", "cutover_batch_id" FROM "main"."cutover_snapshot__crm__order_summaries";
 
-DELETE FROM "main"."cutover_quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
-UPDATE "main"."cutover_batches" SET "status" = 'rolled_back', "finished_at" = strftime('%Y-%m-%d %H:%M:%f+00', 'now') WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
+DELETE FROM "main"."cutover_quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
+UPDATE "main"."cutover_batches" SET "status" = 'rolled_back', "finished_at" = strftime('%Y-%m-%d %H:%M:%f+00', 'now') WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
 
 COMMIT;

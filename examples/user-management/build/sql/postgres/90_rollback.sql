@@ -11,7 +11,7 @@ DELETE FROM "v2"."user_sessions";
 DELETE FROM "v2"."user_profiles";
 DELETE FROM "v2"."users";
 
-DELETE FROM "cutover"."quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
-UPDATE "cutover"."batches" SET "status" = 'rolled_back', "finished_at" = now() WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" = 'loaded');
+DELETE FROM "cutover"."quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
+UPDATE "cutover"."batches" SET "status" = 'rolled_back', "finished_at" = now() WHERE "batch_id" = (SELECT max("batch_id") FROM "cutover"."batches" WHERE "status" IN ('loading', 'loaded'));
 
 COMMIT;

@@ -11,7 +11,7 @@ DELETE FROM "v2"."user_sessions";
 DELETE FROM "v2"."user_profiles";
 DELETE FROM "v2"."users";
 
-DELETE FROM "main"."cutover_quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
-UPDATE "main"."cutover_batches" SET "status" = 'rolled_back', "finished_at" = strftime('%Y-%m-%d %H:%M:%f+00', 'now') WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" = 'loaded');
+DELETE FROM "main"."cutover_quarantine" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
+UPDATE "main"."cutover_batches" SET "status" = 'rolled_back', "finished_at" = strftime('%Y-%m-%d %H:%M:%f+00', 'now') WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches" WHERE "status" IN ('loading', 'loaded'));
 
 COMMIT;

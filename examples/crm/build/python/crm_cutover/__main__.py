@@ -1,0 +1,7 @@
+"""`python -m <package>`: the runner."""
+
+import sys
+
+from .runner import main
+
+sys.exit(main())
