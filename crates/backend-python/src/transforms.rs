@@ -9,8 +9,8 @@ use crate::expr::{
     width, Block, Code, Py, Rows, Unsupported, LINE,
 };
 use crate::lit::Lit;
-use cutover_eval::walk;
-use cutover_ir::{BinaryOp, ColumnId, Expr, ExprKind, Ir, MapId, OnFailure, Role, TableId};
+use cutover_eval::{equi_join, walk};
+use cutover_ir::{ColumnId, Expr, ExprKind, Ir, MapId, OnFailure, Role, TableId};
 use std::collections::HashSet;
 
 /// Names given out in one module, so two spec names never collide.
@@ -72,38 +72,6 @@ fn source_key(ir: &Ir, t: TableId) -> Vec<ColumnId> {
         Vec::new()
     } else {
         table.primary_key.clone()
-    }
-}
-
-/// For `on a == b` where `b` is a column of source `j` and `a` reads only
-/// earlier sources: `(a, b's column)`, as the evaluator's hash join.
-fn equi_join(on: &Expr, j: u32) -> Option<(&Expr, ColumnId)> {
-    let ExprKind::Binary {
-        op: BinaryOp::Eq,
-        lhs,
-        rhs,
-    } = &on.kind
-    else {
-        return None;
-    };
-    let own = |e: &Expr| match e.kind {
-        ExprKind::Column { source, column } if source == j => Some(column),
-        _ => None,
-    };
-    let earlier = |e: &Expr| {
-        let mut ok = true;
-        walk(e, &mut |x| {
-            if let ExprKind::Column { source, .. } = x.kind {
-                ok &= source < j;
-            }
-        });
-        ok
-    };
-    let plain = |e: &Expr| matches!(e.kind, ExprKind::Column { .. });
-    match (own(rhs), own(lhs)) {
-        (Some(c), _) if earlier(lhs) && plain(lhs) => Some((&**lhs, c)),
-        (_, Some(c)) if earlier(rhs) && plain(rhs) => Some((&**rhs, c)),
-        _ => None,
     }
 }
 

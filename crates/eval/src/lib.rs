@@ -18,7 +18,7 @@ pub mod value;
 
 pub use examples::{example_diagnostics, run_examples, ExampleReport, Outcome};
 pub use expr::{arith, like, literal, Engine};
-pub use map::{LeftOut, LeftOutBy, MapOutput, Rejection, Rows};
+pub use map::{equi_join, LeftOut, LeftOutBy, MapOutput, Rejection, Rows};
 pub use migration::parent_missing;
 pub use value::{Fail, Value};
 

@@ -313,7 +313,7 @@ type JoinIndex<'a> = (ExprRef<'a>, HashMap<String, Vec<usize>>);
 
 /// For `on a == b` where `b` is a column of source `j` and `a` reads only
 /// earlier sources: `(a, b's column)`, so the join can probe a hash index.
-fn equi_join(on: &Expr, j: u32) -> Option<(ExprRef<'_>, ColumnId)> {
+pub fn equi_join(on: &Expr, j: u32) -> Option<(ExprRef<'_>, ColumnId)> {
     let ExprKind::Binary {
         op: BinaryOp::Eq,
         lhs,
