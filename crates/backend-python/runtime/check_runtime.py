@@ -32,9 +32,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cutover_runtime as rt  # noqa: E402
 
 KINDS = {
-    "bool": "Bool", "int": "Int", "decimal": "Decimal", "float": "Float",
-    "text": "Text", "date": "Date", "time": "Time", "timestamp": "Timestamp",
-    "timestamptz": "Timestamptz", "uuid": "Uuid", "json": "Json", "bytes": "Bytes",
+    "bool": "Bool",
+    "int": "Int",
+    "decimal": "Decimal",
+    "float": "Float",
+    "text": "Text",
+    "date": "Date",
+    "time": "Time",
+    "timestamp": "Timestamp",
+    "timestamptz": "Timestamptz",
+    "uuid": "Uuid",
+    "json": "Json",
+    "bytes": "Bytes",
 }
 MAX_SHOWN = 30
 
@@ -148,19 +157,25 @@ def python_only() -> list[str]:
         "Decimal('1E+3') is 1000": rt.to_text(Decimal("1E+3")) == "1000",
         "no negative zero": rt.to_text(Decimal("-0.00")) == "0.00",
         "a timestamptz in another zone is its instant": (
-            rt.to_text(dt.datetime(2024, 3, 1, 9, tzinfo=est)) == "2024-03-01 14:00:00+00"
+            rt.to_text(dt.datetime(2024, 3, 1, 9, tzinfo=est))
+            == "2024-03-01 14:00:00+00"
         ),
         "timestamptz values are in UTC": (
             rt.cast("2024-03-01 09:00-05", "timestamptz").tzinfo is dt.timezone.utc
         ),
         "a JSON null is not NULL": rt.cast(" null ", "json") == rt.Json(None),
         "decimals keep their scale": str(rt.cast("2.5", "decimal(5, 2)")) == "2.50",
-        "both spellings of a type": rt.parse_type("decimal(12, 2)") == rt.parse_type("decimal(12,2)"),
-        "store refuses NULL": fails(lambda: rt.store(None, "int not null"),
-                                    "NULL in a not-null column"),
-        "a lookup miss": str(rt.lookup_miss(1.5, "codes")) == "1.5 is not a key of lookup `codes`",
+        "both spellings of a type": rt.parse_type("decimal(12, 2)")
+        == rt.parse_type("decimal(12,2)"),
+        "store refuses NULL": fails(
+            lambda: rt.store(None, "int not null"), "NULL in a not-null column"
+        ),
+        "a lookup miss": str(rt.lookup_miss(1.5, "codes"))
+        == "1.5 is not a key of lookup `codes`",
     }
-    return [f"python-only check failed: {name}" for name, ok in checks.items() if not ok]
+    return [
+        f"python-only check failed: {name}" for name, ok in checks.items() if not ok
+    ]
 
 
 def check(path: str) -> int:
@@ -190,7 +205,11 @@ def check(path: str) -> int:
         )
         print("mismatches: " + ", ".join(f"{op} {n}" for op, n in by_op.most_common()))
     total = len(data["cases"])
-    rest = f"{len(others)} other checks fail" if others else "so do every code point and check"
+    rest = (
+        f"{len(others)} other checks fail"
+        if others
+        else "so do every code point and check"
+    )
     print(f"{total - len(mismatches)} of {total} cases agree; {rest}")
     return 1 if mismatches or others else 0
 
@@ -231,7 +250,7 @@ def unicode_overrides(path: str) -> int:
 
     def lines(items: list[str]) -> None:
         for i in range(0, len(items), 8):
-            print("    " + " ".join(items[i:i + 8]))
+            print("    " + " ".join(items[i : i + 8]))
 
     def mapping(name: str, table: dict[int, int]) -> None:
         print(f'{name} = _pairs("""')

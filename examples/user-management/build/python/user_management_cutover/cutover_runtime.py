@@ -658,9 +658,15 @@ def _trim(s: str) -> str:
     return s.strip(WHITESPACE)
 
 
+# What _quote escapes: `"`, `\\` and the control characters (Cc).
+_QUOTE_ESCAPES = re.compile(r'["\\\x00-\x1f\x7f-\x9f]')
+
+
 def _quote(s: str) -> str:
     """Text as a spec string in a message: `"`, `\\`, line feed, tab and
     carriage return escaped, other control characters (Cc) as \\u{hex}."""
+    if _QUOTE_ESCAPES.search(s) is None:
+        return '"' + s + '"'
     out = []
     for c in s:
         o = ord(c)
@@ -1714,6 +1720,9 @@ Fields = tuple[int, int, int, int, int, int, int]
 def _read_format(text: str, fmt: str) -> Fields:
     """Year, month, day, hour, minute, second and microsecond of `text`
     read with `fmt`."""
+    if type(text) is not str or type(fmt) is not str:
+        # Building the message came first: it fails on what is not text.
+        _no_match(text, fmt)
     compiled = _format_regex(fmt)
     if compiled is None:
         return _read_format_slowly(text, fmt)
@@ -1902,13 +1911,16 @@ _UUID_V5_SET = (0x8000 << 48) | (5 << 76)
 
 
 def _uuid_v5(namespace: str, values: list[Any]) -> uuid.UUID:
-    texts = []
-    for v in values:
-        t = to_text(v)
-        if t is None:
-            raise Fail("uuid_v5 cannot hash bytes")
-        texts.append(t)
-    name = texts[0] if len(texts) == 1 else UUID_V5_SEPARATOR.join(texts)
+    if len(values) == 1 and type(values[0]) in (int, str):
+        name = to_text(values[0])
+    else:
+        texts = []
+        for v in values:
+            t = to_text(v)
+            if t is None:
+                raise Fail("uuid_v5 cannot hash bytes")
+            texts.append(t)
+        name = UUID_V5_SEPARATOR.join(texts)
     # uuid.uuid5(namespace, name), without rebuilding the namespace's bytes.
     digest = hashlib.sha1(
         _uuid_namespace_bytes(namespace) + name.encode("utf-8")
@@ -1945,42 +1957,15 @@ def _choose_uuid_from_int() -> Callable[[int], uuid.UUID]:
 _uuid_from_int = _choose_uuid_from_int()
 
 
-def _to_utc_call(s: Any, zone: str) -> _dt.datetime:
-    if _kind(s) != "timestamp":
-        raise Fail(f"to_utc needs a timestamp, not {_display(s)}")
-    return _to_utc(s, zone).replace(tzinfo=UTC)
-
-
-# The strict built-ins (a NULL argument gives NULL) of one argument: the
-# argument → the value.
-_UNARY: dict[str, Callable[[Any], Any]] = {
+# Built-ins of one text, by name: the text → the value.
+_TEXT_UNARY: dict[str, Callable[[str], Any]] = {
     "trim": methodcaller("strip", WHITESPACE),
     "ltrim": methodcaller("lstrip", WHITESPACE),
     "rtrim": methodcaller("rstrip", WHITESPACE),
-    "squish": lambda s: " ".join(w for w in _SPACE_RUN.split(s) if w),
     "upper": _upper,
     "lower": _lower,
     "title": _title,
     "length": len,
-    "mask": _mask,
-    "sha256": lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest(),
-}
-
-# The other strict built-ins: (arguments, result type) → value.
-_STRICT: dict[str, Callable[[Any, str], Any]] = {
-    "substr": lambda a, r: _substr(a[0], a[1], a[2]),
-    "lpad": lambda a, r: _pad(a[0], a[1], a[2], True),
-    "rpad": lambda a, r: _pad(a[0], a[1], a[2], False),
-    "truncate": lambda a, r: _truncate(a[0], a[1], a[2] if len(a) > 2 else ""),
-    # str.replace("", x) would insert x everywhere.
-    "replace": lambda a, r: a[0].replace(a[1], a[2]) if a[1] else a[0],
-    "split_part": lambda a, r: _split_part(a[0], a[1], a[2]),
-    "round": lambda a, r: _round(a[0], a[1] if len(a) > 1 else 0, parse_type(r)),
-    "abs": lambda a, r: _abs(a[0], parse_type(r)),
-    "parse_date": lambda a, r: _parse_date_with_format(a[0], a[1]),
-    "parse_timestamp": lambda a, r: _parse_with_format(a[0], a[1]),
-    "to_utc": lambda a, r: _to_utc_call(a[0], a[1]),
-    "uuid_v5": lambda a, r: _uuid_v5(a[0], a[1:]),
 }
 
 
@@ -1989,34 +1974,94 @@ def call(name: str, args: list[Any], result: str) -> Any:
     is the call's type. Strict: a NULL argument gives NULL, except for
     `coalesce` and `nullif`. `now()` is the run's clock, which the
     generated code holds itself."""
-    f = _UNARY.get(name)
+    # The common calls, well-formed: at once; all others by _call.
+    f = _TEXT_UNARY.get(name)
     if f is not None:
-        if None in args:
-            return None
-        return f(args[0])
-    if name == "nullif":
-        a, b = args
-        if type(a) is str and type(b) is str:
-            return None if a == b else a
-        return None if _sql_eq(a, b) is True else a
-    g = _STRICT.get(name)
-    if g is not None:
-        if None in args:
-            return None
-        return g(args, result)
+        if len(args) == 1:
+            s = args[0]
+            if type(s) is str:
+                return f(s)
+            if s is None:
+                return None
+    elif name == "nullif":
+        if len(args) == 2:
+            a, b = args
+            if type(a) is str and type(b) is str:
+                return None if a == b else a
+    elif name == "parse_date":
+        if len(args) == 2:
+            s, fmt = args
+            if type(s) is str and type(fmt) is str:
+                return _parse_date_with_format(s, fmt)
+    elif name == "uuid_v5":
+        if args and type(args[0]) is str and None not in args:
+            return _uuid_v5(args[0], args[1:])
+    return _call(name, args, result)
+
+
+def _call(name: str, args: list[Any], result: str) -> Any:
     if name == "coalesce":
         # The caller evaluates lazily (SQL's COALESCE); numbers widen.
         for v in args:
             if v is not None:
                 return cast(v, result) if parse_type(result).is_numeric else v
         return None
+    if name == "nullif":
+        a, b = args
+        return None if _sql_eq(a, b) is True else a
     if name == "now":
         raise ValueError("now() is the run's clock: the generated code passes it")
     if name in ("count", "sum", "min", "max"):
         raise Fail(f"{name} outside a group")
-    if None in args:
+    if any(a is None for a in args):
         return None
-    parse_type(result)
+    t = parse_type(result)
+    s = args[0] if args else None
+    if name == "trim":
+        return _trim(s)
+    if name == "ltrim":
+        return s.lstrip(WHITESPACE)
+    if name == "rtrim":
+        return s.rstrip(WHITESPACE)
+    if name == "squish":
+        return " ".join(w for w in _SPACE_RUN.split(s) if w)
+    if name == "upper":
+        return "".join(map(_upper_char, s))
+    if name == "lower":
+        return "".join(map(_lower_char, s))
+    if name == "title":
+        return _title(s)
+    if name == "length":
+        return len(s)
+    if name == "substr":
+        return _substr(s, args[1], args[2])
+    if name in ("lpad", "rpad"):
+        return _pad(s, args[1], args[2], name == "lpad")
+    if name == "truncate":
+        return _truncate(s, args[1], args[2] if len(args) > 2 else "")
+    if name == "replace":
+        # str.replace("", x) would insert x everywhere.
+        return s.replace(args[1], args[2]) if args[1] else s
+    if name == "split_part":
+        return _split_part(s, args[1], args[2])
+    if name == "mask":
+        return _mask(s)
+    if name == "sha256":
+        return hashlib.sha256(s.encode("utf-8")).hexdigest()
+    if name == "round":
+        return _round(s, args[1] if len(args) > 1 else 0, t)
+    if name == "abs":
+        return _abs(s, t)
+    if name == "parse_date":
+        return _parse_with_format(s, args[1]).date()
+    if name == "parse_timestamp":
+        return _parse_with_format(s, args[1])
+    if name == "to_utc":
+        if _kind(s) != "timestamp":
+            raise Fail(f"to_utc needs a timestamp, not {_display(s)}")
+        return _to_utc(s, args[1]).replace(tzinfo=UTC)
+    if name == "uuid_v5":
+        return _uuid_v5(s, args[1:])
     raise ValueError(f"not a Cutover built-in: {name}")
 
 
