@@ -10,7 +10,7 @@ use crate::expr::{
 };
 use crate::lit::Lit;
 use cutover_eval::{equi_join, walk};
-use cutover_ir::{ColumnId, Expr, ExprKind, Ir, MapId, OnFailure, Role, TableId};
+use cutover_ir::{ColumnId, Expr, ExprKind, Ir, MapId, OnFailure, TableId};
 use std::collections::HashSet;
 
 /// Names given out in one module, so two spec names never collide.
@@ -63,16 +63,6 @@ pub fn docstring(b: &mut Block, text: &str) {
         t.push('.');
     }
     b.push(format!("\"\"\"{t}\"\"\""));
-}
-
-/// The first source's primary key, or every column when it has none.
-fn source_key(ir: &Ir, t: TableId) -> Vec<ColumnId> {
-    let table = ir.table(t);
-    if table.primary_key.is_empty() {
-        Vec::new()
-    } else {
-        table.primary_key.clone()
-    }
 }
 
 /// The row prefixes of a map's sources: "" for the first, the alias after.
@@ -266,8 +256,7 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
                 }
                 None => {
                     if let Some(d) = &col.default {
-                        let dname =
-                            default_function(&mut m, map.target, a.target, d, &params, rows)?;
+                        let dname = default_function(&mut m, a.target, d, &params, rows)?;
                         args.push(format!("default={dname}"));
                     }
                 }
@@ -283,7 +272,7 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
             }
             let col = ir.column(*c);
             let Some(d) = &col.default else { continue };
-            let dname = default_function(&mut m, map.target, *c, d, &params, rows)?;
+            let dname = default_function(&mut m, *c, d, &params, rows)?;
             let local = locals.unique(&python_name(&col.name));
             call_lines(
                 &mut body,
@@ -445,7 +434,8 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
                             .collect(),
                     ),
                     Lit::Tuple(
-                        source_key(ir, map.source())
+                        ir.table(map.source())
+                            .primary_key
                             .iter()
                             .map(|c| Lit::Atom(string(&ir.column(*c).name)))
                             .collect(),
@@ -538,7 +528,6 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
 /// The function computing a column's default in a map's scope.
 fn default_function(
     m: &mut Module<'_>,
-    _table: TableId,
     c: ColumnId,
     d: &Expr,
     params: &str,
@@ -630,13 +619,4 @@ fn key_fn(m: &mut Module<'_>, t: TableId) -> Result<(), Unsupported> {
         Rows::Bound(&inputs),
         &prologue,
     )
-}
-
-/// Source systems of the spec, for the package docstring.
-pub fn systems(ir: &Ir, role: Role) -> Vec<String> {
-    ir.systems
-        .iter()
-        .filter(|s| s.role == role)
-        .map(|s| s.name.clone())
-        .collect()
 }

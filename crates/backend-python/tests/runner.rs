@@ -221,10 +221,19 @@ fn without_clock(ir: &Ir, mut state: State) -> State {
             .iter()
             .enumerate()
             .filter(|(_, c)| {
-                ir.column(**c)
-                    .default
-                    .as_ref()
-                    .is_some_and(|d| format!("{:?}", d.kind).contains("Now"))
+                ir.column(**c).default.as_ref().is_some_and(|d| {
+                    let mut clock = false;
+                    cutover_eval::walk(d, &mut |x| {
+                        if let cutover_ir::ExprKind::Call {
+                            func: cutover_ir::Func::Builtin(b),
+                            ..
+                        } = &x.kind
+                        {
+                            clock |= !b.is_deterministic();
+                        }
+                    });
+                    clock
+                })
             })
             .map(|(i, _)| i)
             .collect();

@@ -306,6 +306,11 @@ class Runner:
         self.batch_size = batch_size
         self.quiet = quiet
         self.report: dict[str, Any] = {"maps": {}, "checks": [], "triggers": []}
+        # Set by load(); the preflight runs before there is a batch.
+        self.batch = 0
+        self.now = datetime.datetime.now(UTC)
+        # Gates with a failed blocking check, for the triggers.
+        self.failed_gates: set[str] = set()
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -411,11 +416,8 @@ class Runner:
             }
             positions = [m.columns.index(c) for c in fk["columns"]]
             parents.append((fk, positions, keys))
-        joins = None
-        if len(m.sources) > 1:
-            joins = Joins(
-                m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))]
-            )
+        # Joined sources, read and indexed once for every batch.
+        joins = Joins(m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))])
         counts = {"read": 0, "loaded": 0, "rejected": 0, "left_out": 0, "skipped": 0}
         reasons: dict[str, int] = {}
 
@@ -493,7 +495,7 @@ class Runner:
                 first.system, first.table, first.columns, first.types
             ):
                 rows = [dict(zip(first.columns, r)) for r in batch]
-                out = run_map(m, [rows], self.now, joins or Joins(m, [[]]), offset)
+                out = run_map(m, [rows], self.now, joins, offset)
                 flush(rows, out, offset)
                 offset += len(rows)
                 counts["read"] += len(rows)
@@ -567,7 +569,6 @@ class Runner:
     def run_checks(self, timing: str) -> bool:
         """Runs the checks of every gate with this timing; whether every
         blocking one passed. Failed gates are remembered for triggers."""
-        self.failed_gates: set[str] = getattr(self, "failed_gates", set())
         ok = True
         for c in (c for c in PLAN["checks"] if c["timing"] == timing):
             db = self.where(c["reads"])
@@ -798,8 +799,6 @@ def main(argv: list[str] | None = None) -> int:
                     ]
                     target.attach_read_only(s, path)
         runner = Runner(source, target, a.batch_size, a.quiet)
-        runner.batch = 0
-        runner.now = datetime.datetime.now(UTC)
         started = time.monotonic()
         if not a.no_gates:
             runner.say("preflight gates:")
