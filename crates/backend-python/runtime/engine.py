@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from . import cutover_runtime as rt
-from .transforms import Map, Reject, Row
+from .transforms import Assign, Compute, Map, Reject, Row
 
 
 class Rejection(NamedTuple):
@@ -169,7 +169,102 @@ def run_map(
     return out
 
 
+# ──────────────────── The reference row function ────────────────────
+#
+# What every map's row function does inline, done through the functions of
+# each assignment (Map.assigns): the evaluator's `target_row`.
+
+
+class _StoreFailed(Exception):
+    def __init__(self, message: str, null: bool = False) -> None:
+        super().__init__(message)
+        self.null = null
+
+
+def _store(compute: Compute, row: Any, now: Any, to: str, not_null: bool) -> Any:
+    # The evaluator's store: compute, convert to the column's type, and
+    # refuse NULL in a not-null column (a default may then fill it).
+    try:
+        v = rt.cast(compute(row, now), to)
+    except rt.Fail as f:
+        raise _StoreFailed(str(f)) from None
+    if v is None and not_null:
+        raise _StoreFailed("NULL in a not-null column", null=True)
+    return v
+
+
+def _assign(a: Assign, compute: Compute, row: Any, now: Any, to: str) -> Any:
+    # An assignment with its `else`, or the column's default for a NULL.
+    try:
+        return _store(compute, row, now, to, a.not_null)
+    except _StoreFailed as f:
+        if a.reject is not None:
+            raise Reject(a.rule, a.column, a.reject) from None
+        fallback = a.otherwise
+        if fallback is None:
+            if not (f.null and a.default is not None):
+                raise Reject(a.rule, a.column, f"`{a.column}`: {f}") from None
+            fallback = a.default
+    try:
+        return _store(fallback, row, now, to, a.not_null)
+    except _StoreFailed as g:
+        raise Reject(a.rule, a.column, f"`{a.column}`: {g}") from None
+
+
+def reference_row(m: Map, row: Any, now: datetime.datetime) -> tuple[Any, ...]:
+    """The target row of `row` (a group for a grouped map), or Reject."""
+    values: list[Any] = [None] * len(m.columns)
+    for a in m.assigns:
+        i = m.columns.index(a.column)
+        if a.compute is not None:
+            values[i] = _assign(a, a.compute, row, now, m.types[i])
+        elif a.default is not None:
+            try:
+                values[i] = _store(a.default, row, now, m.types[i], a.not_null)
+            except _StoreFailed as f:
+                raise Reject(None, a.column, f"`{a.column}` default: {f}") from None
+    return tuple(values)
+
+
+def reference(m: Map) -> Map:
+    """`m` with reference_row as its row function."""
+    return m._replace(row=lambda row, now: reference_row(m, row, now))
+
+
 # ───────────────────────────── Examples ─────────────────────────────
+
+
+def _identical(a: Any, b: Any) -> bool:
+    # Equal, of the same type (1 is not 1.0, Decimal 1.5 is not 1.50).
+    if type(a) is not type(b):
+        return False
+    return a == b and repr(a) == repr(b) or (a != a and b != b)
+
+
+def run_example(
+    m: Map, inputs: Sequence[Iterable[Row]], now: datetime.datetime
+) -> Output:
+    """run_map, checked against the same run through reference_row: the
+    same rows, value for value, and the same rejections."""
+    inputs = [list(rows) for rows in inputs]
+    out = run_map(m, inputs, now)
+    ref = run_map(reference(m), inputs, now)
+    same = (
+        out.sources == ref.sources
+        and out.rejected == ref.rejected
+        and out.left_out == ref.left_out
+        and len(out.rows) == len(ref.rows)
+        and all(
+            len(a) == len(b) and all(map(_identical, a, b))
+            for a, b in zip(out.rows, ref.rows)
+        )
+    )
+    if not same:
+        raise AssertionError(
+            f"map {m.name}: its row function and the functions of its"
+            f" assignments disagree:\n{_show(m, out)}\n---\n{_show(m, ref)}"
+        )
+    return out
 
 
 def _same(expected: Any, actual: Any) -> bool:

@@ -68,12 +68,19 @@ impl Block {
         LINE.saturating_sub(self.depth * 4 + lead)
     }
 
-    fn nested(&self) -> Block {
+    pub fn nested(&self) -> Block {
         Block::new(self.depth + 1)
     }
 
-    fn append(&mut self, other: Block) {
+    pub fn append(&mut self, other: Block) {
         self.lines.extend(other.lines);
+    }
+
+    /// Statements one level deeper, written by `f`.
+    pub fn within(&mut self, f: impl FnOnce(&mut Block)) {
+        let mut inner = self.nested();
+        f(&mut inner);
+        self.append(inner);
     }
 }
 
@@ -196,7 +203,12 @@ pub fn ty(kind: TypeKind) -> String {
 /// statement starting with `lead` (`x = `, `return `): on one line if it
 /// fits, else the arguments on one indented line, else one per line.
 pub fn call_lines(b: &mut Block, lead: &str, head: &str, args: &[String]) {
-    let one = format!("{lead}{head}({})", args.join(", "));
+    call_lines_then(b, lead, head, args, "");
+}
+
+/// [`call_lines`] with `tail` after the closing parenthesis (` from None`).
+pub fn call_lines_then(b: &mut Block, lead: &str, head: &str, args: &[String], tail: &str) {
+    let one = format!("{lead}{head}({}){tail}", args.join(", "));
     if width(&one) + b.depth * 4 <= LINE {
         b.push(one);
         return;
@@ -211,7 +223,7 @@ pub fn call_lines(b: &mut Block, lead: &str, head: &str, args: &[String]) {
             b.push(format!("    {a},"));
         }
     }
-    b.push(")");
+    b.push(format!("){tail}"));
 }
 
 impl<'a> Py<'a> {
@@ -279,14 +291,25 @@ impl<'a> Py<'a> {
             ExprKind::Call { func, args } => self.call(*func, args, e.ty.kind, rows, b),
             ExprKind::Lookup { lookup, key } => {
                 let l = &ir.lookups[lookup.0 as usize];
-                let mut tail = vec![string(&l.name)];
+                let table = lookup_name(&l.name);
+                // Text keys are the table's keys as they are; others go
+                // through rt.lookup_key (1.50 finds the entry of 1.5).
+                let raw = raw_keys(l);
                 if let Some(c) = &l.otherwise {
-                    tail.push(self.literal(c, l.value_type.kind));
+                    // A total lookup: the table never holds NULL as a key.
+                    let otherwise = self.literal(c, l.value_type.kind);
+                    return self.strict(&[key], rows, b, |a| {
+                        if raw {
+                            format!("{table}.get({}, {otherwise})", a[0])
+                        } else {
+                            format!("{table}.get(rt.lookup_key({}), {otherwise})", a[0])
+                        }
+                    });
                 }
+                let helper = if raw { "_lookup_text" } else { "_lookup" };
+                let name = string(&l.name);
                 self.strict(&[key], rows, b, |a| {
-                    let mut args = vec![lookup_name(&l.name), a[0].clone()];
-                    args.extend(tail.iter().cloned());
-                    format!("_lookup({})", args.join(", "))
+                    format!("{helper}({table}, {}, {name})", a[0])
                 })
             }
             ExprKind::Ref { table, args } => {
@@ -785,6 +808,7 @@ impl<'a> Py<'a> {
                 }
                 Ok(Code::atom(r))
             }
+            Func::Builtin(f) if direct(f, args) => self.direct(f, args, rows, b),
             Func::Builtin(f) => {
                 let parts: Vec<&Expr> = args.iter().collect();
                 let name = string(f.name());
@@ -826,6 +850,101 @@ impl<'a> Py<'a> {
                 b.lines.extend(last.lines);
                 Ok(Code::atom(r))
             }
+        }
+    }
+}
+
+/// Whether a lookup's table is keyed by its texts as they are: a text
+/// equals a key exactly when it is that text, and nothing else equals a
+/// text.
+pub fn raw_keys(l: &cutover_ir::Lookup) -> bool {
+    l.key_type.kind.is_text()
+}
+
+/// Whether [`Py::direct`] compiles this call: the common text built-ins
+/// whose arguments have the types they take.
+fn direct(f: Builtin, args: &[Expr]) -> bool {
+    let text = |i: usize| args.get(i).is_some_and(|a| a.ty.kind.is_text());
+    match f {
+        Builtin::Trim | Builtin::Ltrim | Builtin::Rtrim | Builtin::Upper | Builtin::Lower => {
+            args.len() == 1 && text(0)
+        }
+        Builtin::Nullif | Builtin::ParseDate => args.len() == 2 && text(0) && text(1),
+        Builtin::UuidV5 => !args.is_empty() && text(0),
+        _ => false,
+    }
+}
+
+impl Py<'_> {
+    /// A built-in as Python itself or one runtime function, instead of
+    /// `rt.call`'s dispatch by name: what most assignments are made of.
+    fn direct(
+        &self,
+        f: Builtin,
+        args: &[Expr],
+        rows: Rows<'_>,
+        b: &mut Block,
+    ) -> Result<Code, Unsupported> {
+        let parts: Vec<&Expr> = args.iter().collect();
+        let strip = match f {
+            Builtin::Trim => "strip",
+            Builtin::Ltrim => "lstrip",
+            Builtin::Rtrim => "rstrip",
+            Builtin::Nullif => {
+                // NULLIF of two texts: NULL when equal (never when either
+                // is NULL, and `None == "x"` is False).
+                let (mut x, mut y) = self.atoms(&parts, rows, b)?;
+                let text = |x: &Code, y: &Code| {
+                    format!("None if {} == {} else {}", x.text, y.text, x.text)
+                };
+                if width(&text(&x, &y)) > b.room(HEAD) {
+                    x = self.hoist(b, &x);
+                    y = self.hoist(b, &y);
+                }
+                return Ok(self.conditional(text(&x, &y)));
+            }
+            Builtin::Upper | Builtin::Lower | Builtin::ParseDate | Builtin::UuidV5 => {
+                let name = match f {
+                    Builtin::Upper => "rt.upper",
+                    Builtin::Lower => "rt.lower",
+                    Builtin::ParseDate => "rt.parse_date",
+                    _ => "rt.uuid_v5",
+                };
+                return self.strict(&parts, rows, b, |a| format!("{name}({})", a.join(", ")));
+            }
+            _ => return Err(Unsupported(format!("{} compiled directly", f.name()))),
+        };
+        let c = self.expr(&args[0], rows, b)?;
+        let x = if c.atom { c } else { self.hoist(b, &c) };
+        let text = |x: &str| format!("None if {x} is None else {x}.{strip}(rt.WHITESPACE)");
+        if width(&text(&x.text)) <= b.room(HEAD) {
+            return Ok(self.conditional(text(&x.text)));
+        }
+        let t = self.hoist(b, &x);
+        Ok(self.conditional(text(&t.text)))
+    }
+
+    /// The first two of `parts` as atoms, evaluated in order.
+    fn atoms(
+        &self,
+        parts: &[&Expr],
+        rows: Rows<'_>,
+        b: &mut Block,
+    ) -> Result<(Code, Code), Unsupported> {
+        let x = self.expr(parts[0], rows, b)?;
+        let x = if x.atom { x } else { self.hoist(b, &x) };
+        let y = self.expr(parts[1], rows, b)?;
+        let y = if y.atom { y } else { self.hoist(b, &y) };
+        Ok((x, y))
+    }
+
+    /// A conditional expression: parenthesized when nested, as `ruff
+    /// format` keeps it.
+    fn conditional(&self, text: String) -> Code {
+        Code {
+            text,
+            atom: false,
+            bare: true,
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod expr;
 pub mod lit;
 pub mod plan;
+pub mod row;
 pub mod tests;
 pub mod transforms;
 

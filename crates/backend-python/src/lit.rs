@@ -1,6 +1,6 @@
 //! Python literals (calls, tuples, dicts) laid out as `ruff format` lays
-//! them out: on one line if it fits, else the items on one indented line,
-//! else one item per line with a trailing comma.
+//! them out: on one line if it fits, else a call's arguments on one
+//! indented line, else one item per line with a trailing comma.
 
 use crate::expr::{width, LINE};
 
@@ -79,7 +79,10 @@ impl Lit {
             hug[0].push(',');
         }
         let hugged = format!("{inner_pad}{}", hug.join(", "));
-        if !items.is_empty() && width(&hugged) <= LINE {
+        // A call's arguments may share one line; a split collection
+        // (tuple, list, dict) gets one item per line and a trailing comma.
+        let collection = !matches!(self, Lit::Call(..));
+        if !collection && !items.is_empty() && width(&hugged) <= LINE {
             out.push(hugged);
         } else {
             for (k, v) in items {

@@ -14,10 +14,20 @@ class Reject(Exception):
         self.reason = reason
 
 
-class _StoreFailed(Exception):
-    def __init__(self, message: str, null: bool = False) -> None:
-        super().__init__(message)
-        self.null = null
+_NOT_NULL = "NULL in a not-null column"
+
+# The integers each integer type holds (`in` a range is one comparison).
+_SMALLINT = range(-(2**15), 2**15)
+_INT = range(-(2**31), 2**31)
+_BIGINT = range(-(2**63), 2**63)
+
+
+def _failed(
+    rule: str | None, column: str, failure: object, default: bool = False
+) -> Reject:
+    # The rejection of a row whose value for `column` (or its default) failed.
+    what = f"`{column}` default" if default else f"`{column}`"
+    return Reject(rule, column, f"{what}: {failure}")
 
 
 class Join(NamedTuple):
@@ -41,6 +51,23 @@ class Source(NamedTuple):
     join: Join | None
 
 
+class Assign(NamedTuple):
+    """How a map fills a target column, in the order it does: the
+    assignment (None for a column only its default fills), its rule, and
+    what a failure or a NULL in a not-null column gives: `reject` with its
+    reason, `otherwise` (the `else`), or the column's `default` (for a
+    NULL). The map's row function does the same inline; engine.reference_row
+    does it through these functions, and the example tests compare the two."""
+
+    column: str
+    compute: Compute | None
+    not_null: bool
+    rule: str | None
+    reject: str | None
+    otherwise: Compute | None
+    default: Compute | None
+
+
 class Map(NamedTuple):
     name: str
     sources: tuple[Source, ...]
@@ -53,6 +80,7 @@ class Map(NamedTuple):
     types: tuple[str, ...]
     # Columns of the first source that identify a source row.
     source_key: tuple[str, ...]
+    assigns: tuple[Assign, ...]
 
 
 def _truth(v: Any) -> bool | None:
@@ -90,20 +118,28 @@ def _in3(v: Any, items: tuple[Any, ...]) -> bool | None:
     return result
 
 
-def _lookup_table(entries: dict[Any, Any]) -> dict[str | None, Any]:
+def _lookup_table(entries: dict[Any, Any]) -> dict[str, Any]:
     # Keys compare by value, as the evaluator's: 1.50 finds the entry of 1.5.
-    return {rt.lookup_key(k): v for k, v in entries.items()}
+    # A NULL key finds nothing, so NULL is never a key of the table.
+    table = {rt.lookup_key(k): v for k, v in entries.items()}
+    table.pop(None, None)
+    return table
 
 
-def _lookup(table: dict, v: Any, name: str, otherwise: Any = _MISSING) -> Any:
-    k = rt.lookup_key(v)
-    if k is not None:
-        hit = table.get(k, _MISSING)
-        if hit is not _MISSING:
-            return hit
-    if otherwise is not _MISSING:
-        return otherwise
-    raise rt.lookup_miss(v, name)
+def _lookup(table: dict, v: Any, name: str) -> Any:
+    # A lookup without `else`: a key it lacks, or NULL, fails.
+    hit = table.get(rt.lookup_key(v), _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
+
+
+def _lookup_text(table: dict, v: Any, name: str) -> Any:
+    # The same, in a table keyed by its texts as they are.
+    hit = table.get(v, _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
 
 
 def _like(text: Any, pattern: Any) -> bool | None:
@@ -116,54 +152,3 @@ def _concat(a: Any, b: Any) -> str | None:
     if a is None or b is None:
         return None
     return rt.to_text(a) + rt.to_text(b)
-
-
-def _store(compute: Compute, row: Any, now: Any, to: str, not_null: bool) -> Any:
-    # The evaluator's store: compute, convert to the column's type, and
-    # refuse NULL in a not-null column (a default may then fill it).
-    try:
-        v = rt.cast(compute(row, now), to)
-    except rt.Fail as f:
-        raise _StoreFailed(str(f)) from None
-    if v is None and not_null:
-        raise _StoreFailed("NULL in a not-null column", null=True)
-    return v
-
-
-def _assign(
-    compute: Compute,
-    row: Any,
-    now: Any,
-    to: str,
-    not_null: bool,
-    rule: str | None,
-    column: str,
-    reject: str | None = None,
-    otherwise: Compute | None = None,
-    default: Compute | None = None,
-) -> Any:
-    # An assignment with its `else`, or the column's default for a NULL.
-    try:
-        return _store(compute, row, now, to, not_null)
-    except _StoreFailed as f:
-        if reject is not None:
-            raise Reject(rule, column, reject) from None
-        fallback = otherwise
-        if fallback is None:
-            if not (f.null and default is not None):
-                raise Reject(rule, column, f"`{column}`: {f}") from None
-            fallback = default
-    try:
-        return _store(fallback, row, now, to, not_null)
-    except _StoreFailed as g:
-        raise Reject(rule, column, f"`{column}`: {g}") from None
-
-
-def _fill(
-    default: Compute, row: Any, now: Any, to: str, not_null: bool, column: str
-) -> Any:
-    # The default of a column no assignment sets.
-    try:
-        return _store(default, row, now, to, not_null)
-    except _StoreFailed as f:
-        raise Reject(None, column, f"`{column}` default: {f}") from None

@@ -59,7 +59,7 @@ pub fn tests(ir: &Ir, header: &str) -> String {
             *slot = Lit::List(rows);
         }
         b.lines.extend(Lit::List(given).statement(1, "given = "));
-        b.push("out = run_map(m, given, NOW)");
+        b.push("out = run_example(m, given, NOW)");
         match &ex.expect {
             Expectation::Rows(rows) => {
                 let expect = Lit::List(rows.iter().map(|r| row_dict(&py, ir, r)).collect());
@@ -98,7 +98,7 @@ pub fn tests(ir: &Ir, header: &str) -> String {
         out.push_str("from . import cutover_runtime as rt\n");
     }
     let used = |f: &str| defs.iter().any(|d| d.contains(&format!("{f}(")));
-    let mut engine: Vec<&str> = ["check_reject", "check_rows", "complete", "run_map"]
+    let mut engine: Vec<&str> = ["check_reject", "check_rows", "complete", "run_example"]
         .into_iter()
         .filter(|f| used(f))
         .collect();

@@ -5,10 +5,11 @@
 //! description of every map the engine and the runner work from.
 
 use crate::expr::{
-    call_lines, fn_name, key, key_function, lookup_entries, lookup_name, python_name, string, ty,
+    fn_name, key, key_function, lookup_entries, lookup_name, python_name, raw_keys, string, ty,
     width, Block, Code, Py, Rows, Unsupported, LINE,
 };
 use crate::lit::Lit;
+use crate::row;
 use cutover_eval::{equi_join, walk};
 use cutover_ir::{ColumnId, Expr, ExprKind, Ir, MapId, OnFailure, TableId};
 use std::collections::HashSet;
@@ -219,6 +220,7 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
         let mut assigned: Vec<ColumnId> = Vec::new();
         let mut locals = Names::default();
         let mut values: Vec<(ColumnId, String)> = Vec::new();
+        let mut assigns: Vec<Lit> = Vec::new();
         for a in &map.assignments {
             let col = ir.column(a.target);
             let fname = m
@@ -235,34 +237,54 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
                 None => format!("`{}`.", one_line(spec, a.span)),
             };
             m.function(&fname, &params, "Any", Some(doc), &a.expr, rows, &[])?;
-            let mut args = vec![
-                fname.clone(),
-                arg.to_string(),
-                "now".into(),
-                column_type(ir, a.target),
-                if col.ty.nullable { "False" } else { "True" }.into(),
-                rule.map(|r| string(&r.id)).unwrap_or_else(|| "None".into()),
-                string(&col.name),
-            ];
-            match &a.on_failure {
+            let mut meta = Assign {
+                column: &col.name,
+                compute: Some(fname.clone()),
+                not_null: !col.ty.nullable,
+                rule: rule.map(|r| r.id.clone()),
+                reject: None,
+                otherwise: None,
+                default: None,
+            };
+            let on_failure = match &a.on_failure {
                 Some(OnFailure::Reject { reason, .. }) => {
-                    args.push(format!("reject={}", string(reason)));
+                    meta.reject = Some(reason.clone());
+                    row::OnFail::RejectWith(reason)
                 }
                 Some(OnFailure::Default { expr, .. }) => {
                     let ename = m.names.unique(&format!("{fname}_else"));
                     let doc = format!("The `else` of {fname}.");
                     m.function(&ename, &params, "Any", Some(doc), expr, rows, &[])?;
-                    args.push(format!("otherwise={ename}"));
+                    meta.otherwise = Some(ename);
+                    row::OnFail::Otherwise(expr)
                 }
-                None => {
-                    if let Some(d) = &col.default {
-                        let dname = default_function(&mut m, a.target, d, &params, rows)?;
-                        args.push(format!("default={dname}"));
+                None => match &col.default {
+                    Some(d) => {
+                        meta.default = Some(default_function(&mut m, a.target, d, &params, rows)?);
+                        row::OnFail::Default(d)
                     }
-                }
-            }
-            let local = locals.unique(&python_name(&col.name));
-            call_lines(&mut body, &format!("{local} = "), "_assign", &args);
+                    None => row::OnFail::Reject,
+                },
+            };
+            let local = local_name(&mut locals, &col.name);
+            body.push(format!("# {fname}"));
+            row::column(
+                &m.py,
+                &mut body,
+                &row::Column {
+                    local: local.clone(),
+                    name: col.name.clone(),
+                    kind: col.ty.kind,
+                    not_null: !col.ty.nullable,
+                    rule: meta.rule.clone(),
+                    fill: row::Fill::Assign {
+                        expr: &a.expr,
+                        on_failure,
+                    },
+                },
+                rows,
+            )?;
+            assigns.push(meta.lit());
             assigned.push(a.target);
             values.push((a.target, local));
         }
@@ -273,19 +295,32 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
             let col = ir.column(*c);
             let Some(d) = &col.default else { continue };
             let dname = default_function(&mut m, *c, d, &params, rows)?;
-            let local = locals.unique(&python_name(&col.name));
-            call_lines(
+            let local = local_name(&mut locals, &col.name);
+            body.push(format!("# {dname}"));
+            row::column(
+                &m.py,
                 &mut body,
-                &format!("{local} = "),
-                "_fill",
-                &[
-                    dname,
-                    arg.into(),
-                    "now".into(),
-                    column_type(ir, *c),
-                    if col.ty.nullable { "False" } else { "True" }.into(),
-                    string(&col.name),
-                ],
+                &row::Column {
+                    local: local.clone(),
+                    name: col.name.clone(),
+                    kind: col.ty.kind,
+                    not_null: !col.ty.nullable,
+                    rule: None,
+                    fill: row::Fill::Default(d),
+                },
+                rows,
+            )?;
+            assigns.push(
+                Assign {
+                    column: &col.name,
+                    compute: None,
+                    not_null: !col.ty.nullable,
+                    rule: None,
+                    reject: None,
+                    otherwise: None,
+                    default: Some(dname),
+                }
+                .lit(),
             );
             values.push((*c, local));
         }
@@ -440,6 +475,7 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
                             .map(|c| Lit::Atom(string(&ir.column(*c).name)))
                             .collect(),
                     ),
+                    Lit::Tuple(assigns),
                 ],
             ),
         ));
@@ -467,8 +503,11 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
     // Lookups (their constants join the others).
     let mut lookups = Vec::new();
     for l in &ir.lookups {
+        let raw = raw_keys(l);
         let entries: Vec<(String, Lit)> = lookup_entries(&m.py, l)
             .into_iter()
+            // A NULL key finds nothing: never a key of the table.
+            .filter(|(k, _)| !(raw && k == "None"))
             .map(|(k, v)| (k, Lit::Atom(v)))
             .collect();
         let dict = Lit::Dict(entries);
@@ -482,10 +521,13 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
                 ""
             }
         ));
-        lines.extend(Lit::Call("_lookup_table".into(), vec![dict]).statement(
-            0,
-            &format!("{}: dict[str | None, Any] = ", lookup_name(&l.name)),
-        ));
+        let table = if raw {
+            dict
+        } else {
+            Lit::Call("_lookup_table".into(), vec![dict])
+        };
+        let key = if raw { "Any" } else { "str" };
+        lines.extend(table.statement(0, &format!("{}: dict[{key}, Any] = ", lookup_name(&l.name))));
         lookups.push(lines.join("\n"));
     }
 
@@ -523,6 +565,52 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
         out.push('\n');
     }
     Ok(out)
+}
+
+/// One entry of `Map.assigns`.
+struct Assign<'a> {
+    column: &'a str,
+    compute: Option<String>,
+    not_null: bool,
+    rule: Option<String>,
+    reject: Option<String>,
+    otherwise: Option<String>,
+    default: Option<String>,
+}
+
+impl Assign<'_> {
+    fn lit(&self) -> Lit {
+        let name = |f: &Option<String>| Lit::Atom(f.clone().unwrap_or_else(|| "None".into()));
+        let text = |t: &Option<String>| {
+            Lit::Atom(t.as_deref().map(string).unwrap_or_else(|| "None".into()))
+        };
+        Lit::Call(
+            "Assign".into(),
+            vec![
+                Lit::Atom(string(self.column)),
+                name(&self.compute),
+                Lit::Atom(if self.not_null { "True" } else { "False" }.into()),
+                text(&self.rule),
+                text(&self.reject),
+                name(&self.otherwise),
+                name(&self.default),
+            ],
+        )
+    }
+}
+
+/// A local of the row function for a column: never one of the names its
+/// code uses (`row`, `now`, `rt`, the builtins `len` and `type`, the
+/// exception `f`, temporaries `t`, `t0`, …, the `key_`/`fn_` functions).
+fn local_name(locals: &mut Names, column: &str) -> String {
+    let mut base = python_name(column);
+    let temp =
+        base.len() > 1 && base.starts_with('t') && base[1..].bytes().all(|c| c.is_ascii_digit());
+    let global = base.starts_with("key_") || base.starts_with("fn_");
+    if temp || global || ["f", "len", "type", "datetime"].contains(&base.as_str()) {
+        base.push('_');
+    }
+    locals.unique(&base)
 }
 
 /// The function computing a column's default in a map's scope.

@@ -60,11 +60,14 @@ fn temp(name: &str) -> PathBuf {
 
 /// Writes the package; returns (the `python/` directory, the package name).
 fn package(ir: &Ir, name: &str, dir: &Path) -> (PathBuf, String) {
-    let text = spec_text(name);
+    package_of(ir, name, &spec_text(name), dir)
+}
+
+fn package_of(ir: &Ir, name: &str, text: &str, dir: &Path) -> (PathBuf, String) {
     let info = cutover_backend_python::SpecInfo {
         path: &format!("{name}.cutover"),
         sha256: "0",
-        text: &text,
+        text,
     };
     let files = cutover_backend_python::build(ir, &info).expect("python backend");
     let python = dir.join("python");
@@ -406,6 +409,62 @@ fn sqlite_run(
     }
     let _ = std::fs::remove_dir_all(&dir);
     (ir, rows, state, code, out)
+}
+
+/// tests/edge: every way a map fills a column (plain, `else reject`,
+/// `else`, a default for a NULL, a default alone, the text built-ins the
+/// row function writes out, lookups keyed by text and by number) over rows
+/// that fail each of them. The row function's own tests compare it with
+/// engine.reference_row; the load must equal the evaluator's.
+#[test]
+fn every_way_of_filling_a_column_loads_like_the_evaluator() {
+    let edge = root().join("crates/backend-python/tests/edge");
+    let text = std::fs::read_to_string(edge.join("edge.cutover")).expect("spec");
+    let compiled = cutover_check::compile(&text);
+    assert!(!compiled.has_errors(), "edge.cutover does not compile");
+    let ir = compiled.ir.expect("ir");
+    let rows = sources(&ir, &edge);
+    let dir = temp("edge");
+    let (py, pkg) = package_of(&ir, "edge", &text, &dir);
+    let (code, out) = python(&py, &["-m", "pytest", "-q", "-p", "no:cacheprovider", &pkg]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 passed"), "{out}");
+    let source = source_files(&ir, &rows, &dir);
+    let main = dir.join("target.sqlite");
+    let target = format!("sqlite://{}", main.display());
+    let args = [
+        "-m",
+        &pkg,
+        "--source",
+        &source,
+        "--target",
+        &target,
+        "--no-gates",
+    ];
+    let (code, out) = python(&py, &args);
+    assert_eq!(code, 0, "{out}");
+    let mut db = sqlite_target(&ir, &main);
+    let state = read_state(&mut db, &Sqlite, &ir);
+    let now = clock(&mut db, &Sqlite);
+    assert_eq!(
+        state,
+        evaluator(&ir, &rows, now),
+        "runner vs evaluator\n{out}"
+    );
+    let loaded: usize = state.0.values().map(Vec::len).sum();
+    let reasons: Vec<String> = state.1.iter().filter_map(|q| q[4].clone()).collect();
+    assert!(loaded >= 4, "{loaded} rows loaded: {state:?}");
+    for reason in [
+        "unknown code",
+        "NULL in a not-null column",
+        "division by zero",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(reason)),
+            "no rejection for {reason:?}: {reasons:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from . import cutover_runtime as rt
-from .engine import check_reject, check_rows, complete, run_map
+from .engine import check_reject, check_rows, complete, run_example
 from .transforms import MAPS
 
 # The run's clock, as `cutover test` uses it.
@@ -93,7 +93,7 @@ def test_trn_001_003_004_005_006_007_008_a_typical_model_row() -> None:
         ],
         [complete(m, 1, {"legacy_user_id": 42, "user_uuid": _C4})],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -145,7 +145,7 @@ def test_trn_002_owners_without_an_idm_mapping_get_the_unassigned_uuid() -> None
         ],
         [complete(m, 1, {"legacy_user_id": 42, "user_uuid": _C4})],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -241,7 +241,7 @@ def test_trn_003_variations_and_misspellings_reach_one_canonical_name() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -298,7 +298,7 @@ def test_trn_004_status_codes_and_words() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -329,7 +329,7 @@ def test_trn_004_an_unknown_status_code_is_rejected() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_reject(m, out, "unknown status code", "TRN-004")
 
 
@@ -396,7 +396,7 @@ def test_trn_005_scores_land_on_the_0_1_scale() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -462,7 +462,7 @@ def test_trn_006_artifact_paths_move_to_s3() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -505,7 +505,7 @@ def test_trn_007_new_york_local_time_to_utc_across_daylight_saving() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -546,7 +546,7 @@ def test_trn_008_the_prefix_is_added_even_without_notes() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -583,7 +583,7 @@ def test_trn_001_007_datasets_keep_their_source_id_and_move_to_utc() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -637,7 +637,7 @@ def test_training_runs_statuses_json_and_utc() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -680,7 +680,7 @@ def test_trn_007_a_local_time_inside_the_spring_forward_gap_is_rejected() -> Non
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_reject(
         m, out, "local time does not exist in America/New_York (DST gap)", "TRN-007"
     )
@@ -704,7 +704,7 @@ def test_training_runs_of_deleted_models_are_rejected() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_reject(m, out, "orphan training run: model no longer exists", None)
 
 
@@ -737,7 +737,7 @@ def test_training_runs_with_broken_hyperparameter_json_are_rejected() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_reject(m, out, "hyperparams is not valid JSON", None)
 
 
@@ -763,7 +763,7 @@ def test_trn_002_007_experiment_authors_come_from_the_idm() -> None:
         ],
         [complete(m, 1, {"legacy_user_id": 42, "user_uuid": _C4})],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -813,7 +813,7 @@ def test_metrics_split_labels_are_normalised_missing_values_rejected() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -856,5 +856,5 @@ def test_metrics_without_a_value_are_rejected() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_reject(m, out, "metric value missing", None)

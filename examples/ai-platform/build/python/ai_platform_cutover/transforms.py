@@ -28,10 +28,20 @@ class Reject(Exception):
         self.reason = reason
 
 
-class _StoreFailed(Exception):
-    def __init__(self, message: str, null: bool = False) -> None:
-        super().__init__(message)
-        self.null = null
+_NOT_NULL = "NULL in a not-null column"
+
+# The integers each integer type holds (`in` a range is one comparison).
+_SMALLINT = range(-(2**15), 2**15)
+_INT = range(-(2**31), 2**31)
+_BIGINT = range(-(2**63), 2**63)
+
+
+def _failed(
+    rule: str | None, column: str, failure: object, default: bool = False
+) -> Reject:
+    # The rejection of a row whose value for `column` (or its default) failed.
+    what = f"`{column}` default" if default else f"`{column}`"
+    return Reject(rule, column, f"{what}: {failure}")
 
 
 class Join(NamedTuple):
@@ -55,6 +65,23 @@ class Source(NamedTuple):
     join: Join | None
 
 
+class Assign(NamedTuple):
+    """How a map fills a target column, in the order it does: the
+    assignment (None for a column only its default fills), its rule, and
+    what a failure or a NULL in a not-null column gives: `reject` with its
+    reason, `otherwise` (the `else`), or the column's `default` (for a
+    NULL). The map's row function does the same inline; engine.reference_row
+    does it through these functions, and the example tests compare the two."""
+
+    column: str
+    compute: Compute | None
+    not_null: bool
+    rule: str | None
+    reject: str | None
+    otherwise: Compute | None
+    default: Compute | None
+
+
 class Map(NamedTuple):
     name: str
     sources: tuple[Source, ...]
@@ -67,6 +94,7 @@ class Map(NamedTuple):
     types: tuple[str, ...]
     # Columns of the first source that identify a source row.
     source_key: tuple[str, ...]
+    assigns: tuple[Assign, ...]
 
 
 def _truth(v: Any) -> bool | None:
@@ -104,20 +132,28 @@ def _in3(v: Any, items: tuple[Any, ...]) -> bool | None:
     return result
 
 
-def _lookup_table(entries: dict[Any, Any]) -> dict[str | None, Any]:
+def _lookup_table(entries: dict[Any, Any]) -> dict[str, Any]:
     # Keys compare by value, as the evaluator's: 1.50 finds the entry of 1.5.
-    return {rt.lookup_key(k): v for k, v in entries.items()}
+    # A NULL key finds nothing, so NULL is never a key of the table.
+    table = {rt.lookup_key(k): v for k, v in entries.items()}
+    table.pop(None, None)
+    return table
 
 
-def _lookup(table: dict, v: Any, name: str, otherwise: Any = _MISSING) -> Any:
-    k = rt.lookup_key(v)
-    if k is not None:
-        hit = table.get(k, _MISSING)
-        if hit is not _MISSING:
-            return hit
-    if otherwise is not _MISSING:
-        return otherwise
-    raise rt.lookup_miss(v, name)
+def _lookup(table: dict, v: Any, name: str) -> Any:
+    # A lookup without `else`: a key it lacks, or NULL, fails.
+    hit = table.get(rt.lookup_key(v), _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
+
+
+def _lookup_text(table: dict, v: Any, name: str) -> Any:
+    # The same, in a table keyed by its texts as they are.
+    hit = table.get(v, _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
 
 
 def _like(text: Any, pattern: Any) -> bool | None:
@@ -132,144 +168,84 @@ def _concat(a: Any, b: Any) -> str | None:
     return rt.to_text(a) + rt.to_text(b)
 
 
-def _store(compute: Compute, row: Any, now: Any, to: str, not_null: bool) -> Any:
-    # The evaluator's store: compute, convert to the column's type, and
-    # refuse NULL in a not-null column (a default may then fill it).
-    try:
-        v = rt.cast(compute(row, now), to)
-    except rt.Fail as f:
-        raise _StoreFailed(str(f)) from None
-    if v is None and not_null:
-        raise _StoreFailed("NULL in a not-null column", null=True)
-    return v
-
-
-def _assign(
-    compute: Compute,
-    row: Any,
-    now: Any,
-    to: str,
-    not_null: bool,
-    rule: str | None,
-    column: str,
-    reject: str | None = None,
-    otherwise: Compute | None = None,
-    default: Compute | None = None,
-) -> Any:
-    # An assignment with its `else`, or the column's default for a NULL.
-    try:
-        return _store(compute, row, now, to, not_null)
-    except _StoreFailed as f:
-        if reject is not None:
-            raise Reject(rule, column, reject) from None
-        fallback = otherwise
-        if fallback is None:
-            if not (f.null and default is not None):
-                raise Reject(rule, column, f"`{column}`: {f}") from None
-            fallback = default
-    try:
-        return _store(fallback, row, now, to, not_null)
-    except _StoreFailed as g:
-        raise Reject(rule, column, f"`{column}`: {g}") from None
-
-
-def _fill(
-    default: Compute, row: Any, now: Any, to: str, not_null: bool, column: str
-) -> Any:
-    # The default of a column no assignment sets.
-    try:
-        return _store(default, row, now, to, not_null)
-    except _StoreFailed as f:
-        raise Reject(None, column, f"`{column}` default: {f}") from None
-
-
 # Constants of the spec, converted once.
 _C0 = "/legacy/storage/datasets/"
 _C1 = "s3://ai-datasets-bucket/"
-_C2 = rt.cast("00000000-0000-0000-0000-000000000000", "uuid")
-_C3 = "/legacy/storage/logs/"
-_C4 = "s3://ai-artifacts-bucket/logs/"
-_C5 = "ai-platform/experiment_logs"
-_C6 = "ai-platform/model_performance"
+_C2 = "America/New_York"
+_C3 = rt.cast("00000000-0000-0000-0000-000000000000", "uuid")
+_C4 = "/legacy/storage/logs/"
+_C5 = "s3://ai-artifacts-bucket/logs/"
 
 
 # lookup algo_names (with `else`)
-LOOKUP_ALGO_NAMES: dict[str | None, Any] = _lookup_table(
-    {
-        "RF": "Random Forest",
-        "RANDOM FOREST": "Random Forest",
-        "RANDOMFOREST": "Random Forest",
-        "RANDOM_FOREST": "Random Forest",
-        "RANDOM FORREST": "Random Forest",
-        "RANDOM-FOREST": "Random Forest",
-        "GBM": "Gradient Boosting Machine",
-        "GBT": "Gradient Boosting Machine",
-        "GRADIENT BOOSTING": "Gradient Boosting Machine",
-        "GRADIENTBOOSTING": "Gradient Boosting Machine",
-        "GRADIENT BOOSTING MACHINE": "Gradient Boosting Machine",
-        "GRADIANT BOOSTING": "Gradient Boosting Machine",
-        "XGB": "XGBoost",
-        "XGBOOST": "XGBoost",
-        "XG BOOST": "XGBoost",
-        "XG-BOOST": "XGBoost",
-        "XGBOST": "XGBoost",
-        "CNN": "Convolutional Neural Network",
-        "CONVNET": "Convolutional Neural Network",
-        "CONV NET": "Convolutional Neural Network",
-        "CONVOLUTIONAL NEURAL NETWORK": "Convolutional Neural Network",
-        "LR": "Logistic Regression",
-        "LOGREG": "Logistic Regression",
-        "LOGISTIC REGRESSION": "Logistic Regression",
-        "LSTM": "Long Short-Term Memory",
-        "SVM": "Support Vector Machine",
-        "SVC": "Support Vector Machine",
-        "TRANSFORMER": "Transformer",
-        "BERT": "Transformer",
-    },
-)
+LOOKUP_ALGO_NAMES: dict[Any, Any] = {
+    "RF": "Random Forest",
+    "RANDOM FOREST": "Random Forest",
+    "RANDOMFOREST": "Random Forest",
+    "RANDOM_FOREST": "Random Forest",
+    "RANDOM FORREST": "Random Forest",
+    "RANDOM-FOREST": "Random Forest",
+    "GBM": "Gradient Boosting Machine",
+    "GBT": "Gradient Boosting Machine",
+    "GRADIENT BOOSTING": "Gradient Boosting Machine",
+    "GRADIENTBOOSTING": "Gradient Boosting Machine",
+    "GRADIENT BOOSTING MACHINE": "Gradient Boosting Machine",
+    "GRADIANT BOOSTING": "Gradient Boosting Machine",
+    "XGB": "XGBoost",
+    "XGBOOST": "XGBoost",
+    "XG BOOST": "XGBoost",
+    "XG-BOOST": "XGBoost",
+    "XGBOST": "XGBoost",
+    "CNN": "Convolutional Neural Network",
+    "CONVNET": "Convolutional Neural Network",
+    "CONV NET": "Convolutional Neural Network",
+    "CONVOLUTIONAL NEURAL NETWORK": "Convolutional Neural Network",
+    "LR": "Logistic Regression",
+    "LOGREG": "Logistic Regression",
+    "LOGISTIC REGRESSION": "Logistic Regression",
+    "LSTM": "Long Short-Term Memory",
+    "SVM": "Support Vector Machine",
+    "SVC": "Support Vector Machine",
+    "TRANSFORMER": "Transformer",
+    "BERT": "Transformer",
+}
 
 # lookup status_names
-LOOKUP_STATUS_NAMES: dict[str | None, Any] = _lookup_table(
-    {
-        "D": "Draft",
-        "DRAFT": "Draft",
-        "P": "Pending Review",
-        "PENDING": "Pending Review",
-        "R": "Ready for Deployment",
-        "READY": "Ready for Deployment",
-        "A": "Active",
-        "ACTIVE": "Active",
-    },
-)
+LOOKUP_STATUS_NAMES: dict[Any, Any] = {
+    "D": "Draft",
+    "DRAFT": "Draft",
+    "P": "Pending Review",
+    "PENDING": "Pending Review",
+    "R": "Ready for Deployment",
+    "READY": "Ready for Deployment",
+    "A": "Active",
+    "ACTIVE": "Active",
+}
 
 # lookup job_status_names (with `else`)
-LOOKUP_JOB_STATUS_NAMES: dict[str | None, Any] = _lookup_table(
-    {
-        "completed": "Succeeded",
-        "done": "Succeeded",
-        "success": "Succeeded",
-        "failed": "Failed",
-        "error": "Failed",
-        "running": "Running",
-        "killed": "Cancelled",
-        "cancelled": "Cancelled",
-        "canceled": "Cancelled",
-    },
-)
+LOOKUP_JOB_STATUS_NAMES: dict[Any, Any] = {
+    "completed": "Succeeded",
+    "done": "Succeeded",
+    "success": "Succeeded",
+    "failed": "Failed",
+    "error": "Failed",
+    "running": "Running",
+    "killed": "Cancelled",
+    "cancelled": "Cancelled",
+    "canceled": "Cancelled",
+}
 
 # lookup split_names
-LOOKUP_SPLIT_NAMES: dict[str | None, Any] = _lookup_table(
-    {
-        "train": "train",
-        "training": "train",
-        "val": "validation",
-        "valid": "validation",
-        "validation": "validation",
-        "dev": "validation",
-        "test": "test",
-        "holdout": "test",
-    },
-)
+LOOKUP_SPLIT_NAMES: dict[Any, Any] = {
+    "train": "train",
+    "training": "train",
+    "val": "validation",
+    "valid": "validation",
+    "validation": "validation",
+    "dev": "validation",
+    "test": "test",
+    "holdout": "test",
+}
 
 
 def fn_artifact_uri(p0: Any) -> Any:
@@ -287,7 +263,7 @@ def fn_artifact_uri(p0: Any) -> Any:
 
 def data_sources_dataset_uuid(row: Row, now: datetime.datetime) -> Any:
     """TRN-001 "UUID surrogate keys; original id kept as original_source_id": `key dataset_uuid = uuid_v5("ai-platform/data_sources", dataset_id)`."""
-    return rt.call("uuid_v5", ["ai-platform/data_sources", row["dataset_id"]], "uuid")
+    return rt.uuid_v5("ai-platform/data_sources", row["dataset_id"])
 
 
 def data_sources_original_source_id(row: Row, now: datetime.datetime) -> Any:
@@ -307,14 +283,15 @@ def data_sources_description(row: Row, now: datetime.datetime) -> Any:
 
 def data_sources_source_uri(row: Row, now: datetime.datetime) -> Any:
     """`source_uri = replace(trim(storage_path), "/legacy/storage/datasets/", "s3://ai-datasets-bucket/")`."""
-    t0 = rt.call("trim", [row["storage_path"]], "text")
-    return rt.call("replace", [t0, _C0, _C1], "text")
+    t0 = row["storage_path"]
+    t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+    return rt.call("replace", [t1, _C0, _C1], "text")
 
 
 def data_sources_file_format(row: Row, now: datetime.datetime) -> Any:
     """`file_format = coalesce(lower(trim(file_format)), "unknown")`."""
-    t1 = rt.call("trim", [row["file_format"]], "varchar(20)")
-    t0 = rt.call("lower", [t1], "varchar(20)")
+    t1 = row["file_format"]
+    t0 = rt.lower((None if t1 is None else t1.strip(rt.WHITESPACE)))
     if t0 is None:
         t0 = "unknown"
     return t0
@@ -337,8 +314,9 @@ def data_sources_size_bytes(row: Row, now: datetime.datetime) -> Any:
 
 def data_sources_steward_hash(row: Row, now: datetime.datetime) -> Any:
     """`steward_hash = sha256(lower(trim(steward_email)))`."""
-    t0 = rt.call("trim", [row["steward_email"]], "varchar(320)")
-    return rt.call("sha256", [rt.call("lower", [t0], "varchar(320)")], "varchar(64)")
+    t0 = row["steward_email"]
+    t1 = rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
+    return rt.call("sha256", [t1], "varchar(64)")
 
 
 def data_sources_created_at(row: Row, now: datetime.datetime) -> Any:
@@ -353,7 +331,7 @@ def data_sources_last_modified_at(row: Row, now: datetime.datetime) -> Any:
 
 def ml_models_model_uuid(row: Row, now: datetime.datetime) -> Any:
     """TRN-001 "UUID surrogate keys; original id kept as original_source_id": `key model_uuid = uuid_v5("ai-platform/ml_models", model_id)`."""
-    return rt.call("uuid_v5", ["ai-platform/ml_models", row["model_id"]], "uuid")
+    return rt.uuid_v5("ai-platform/ml_models", row["model_id"])
 
 
 def ml_models_original_source_id(row: Row, now: datetime.datetime) -> Any:
@@ -368,16 +346,16 @@ def ml_models_model_name(row: Row, now: datetime.datetime) -> Any:
 
 def ml_models_model_version(row: Row, now: datetime.datetime) -> Any:
     """`model_version = nullif(lower(trim(version)), "")`."""
-    t0 = rt.call("trim", [row["version"]], "varchar(20)")
-    t1 = rt.call("lower", [t0], "varchar(20)")
-    return rt.call("nullif", [t1, ""], "varchar(20)")
+    t0 = None if row["version"] is None else row["version"].strip(rt.WHITESPACE)
+    t1 = rt.lower(t0)
+    return None if t1 == "" else t1
 
 
 def ml_models_owner_user_id(row: Row, now: datetime.datetime) -> Any:
     """TRN-002 "Owner through the IdM mapping; unassigned UUID when none": `owner_user_id = coalesce(u.user_uuid, cast("00000000-0000-0000-0000-000000000000" as uuid))`."""
     t0 = row["u.user_uuid"]
     if t0 is None:
-        t0 = _C2
+        t0 = _C3
     return t0
 
 
@@ -386,15 +364,14 @@ def ml_models_algorithm_type(row: Row, now: datetime.datetime) -> Any:
     t0 = row["algo_type"]
     if t0 is None:
         t0 = ""
-    t1 = rt.call("upper", [rt.call("squish", [t0], "varchar(50)")], "varchar(50)")
-    return _lookup(LOOKUP_ALGO_NAMES, t1, "algo_names", "Other")
+    t1 = rt.upper(rt.call("squish", [t0], "varchar(50)"))
+    return LOOKUP_ALGO_NAMES.get(t1, "Other")
 
 
 def ml_models_deployment_status(row: Row, now: datetime.datetime) -> Any:
     """TRN-004 "Readable deployment status": `deployment_status = status_names[upper(trim(status))] else reject "unknown status code"`."""
-    t0 = rt.call("trim", [row["status"]], "varchar(10)")
-    t1 = rt.call("upper", [t0], "varchar(10)")
-    return _lookup(LOOKUP_STATUS_NAMES, t1, "status_names")
+    t0 = None if row["status"] is None else row["status"].strip(rt.WHITESPACE)
+    return _lookup_text(LOOKUP_STATUS_NAMES, rt.upper(t0), "status_names")
 
 
 def ml_models_primary_metric_value(row: Row, now: datetime.datetime) -> Any:
@@ -425,9 +402,10 @@ def ml_models_training_dataset_uuid(row: Row, now: datetime.datetime) -> Any:
 def ml_models_model_artifact_uri(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "model_path to the S3 artifact URI": `model_artifact_uri = artifact_uri(trim(model_path))`."""
     t0 = None
-    t1 = rt.cast(rt.call("trim", [row["model_path"]], "text"), "text")
-    if t1 is not None:
-        t0 = rt.cast(fn_artifact_uri(t1), "text")
+    t1 = row["model_path"]
+    t2 = rt.cast(None if t1 is None else t1.strip(rt.WHITESPACE), "text")
+    if t2 is not None:
+        t0 = rt.cast(fn_artifact_uri(t2), "text")
     return t0
 
 
@@ -443,7 +421,7 @@ def ml_models_last_modified_at(row: Row, now: datetime.datetime) -> Any:
 
 def ml_models_description(row: Row, now: datetime.datetime) -> Any:
     """TRN-008 "Description carries the migration prefix": `description = "Migrated from Legacy AI Research DB: " ++ coalesce(trim(notes), "")`."""
-    t0 = rt.call("trim", [row["notes"]], "text")
+    t0 = None if row["notes"] is None else row["notes"].strip(rt.WHITESPACE)
     if t0 is None:
         t0 = ""
     return _concat("Migrated from Legacy AI Research DB: ", t0)
@@ -461,7 +439,7 @@ def ml_models_join_u_probe(row: Row, now: datetime.datetime) -> Any:
 
 def training_jobs_job_uuid(row: Row, now: datetime.datetime) -> Any:
     """`key job_uuid = uuid_v5("ai-platform/training_jobs", r.run_id)`."""
-    return rt.call("uuid_v5", ["ai-platform/training_jobs", row["run_id"]], "uuid")
+    return rt.uuid_v5("ai-platform/training_jobs", row["run_id"])
 
 
 def training_jobs_original_source_id(row: Row, now: datetime.datetime) -> Any:
@@ -484,8 +462,8 @@ def training_jobs_job_status(row: Row, now: datetime.datetime) -> Any:
     t0 = row["status"]
     if t0 is None:
         t0 = ""
-    t1 = rt.call("lower", [rt.call("trim", [t0], "varchar(12)")], "varchar(12)")
-    return _lookup(LOOKUP_JOB_STATUS_NAMES, t1, "job_status_names", "Unknown")
+    t1 = rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
+    return LOOKUP_JOB_STATUS_NAMES.get(t1, "Unknown")
 
 
 def training_jobs_epochs(row: Row, now: datetime.datetime) -> Any:
@@ -505,15 +483,15 @@ def training_jobs_gpu_hours(row: Row, now: datetime.datetime) -> Any:
 
 def training_jobs_compute_cluster(row: Row, now: datetime.datetime) -> Any:
     """`compute_cluster = nullif(lower(trim(r.cluster)), "")`."""
-    t0 = rt.call("trim", [row["cluster"]], "varchar(50)")
-    t1 = rt.call("lower", [t0], "varchar(50)")
-    return rt.call("nullif", [t1, ""], "varchar(50)")
+    t0 = None if row["cluster"] is None else row["cluster"].strip(rt.WHITESPACE)
+    t1 = rt.lower(t0)
+    return None if t1 == "" else t1
 
 
 def training_jobs_log_uri(row: Row, now: datetime.datetime) -> Any:
     """`log_uri = replace(trim(r.log_path), "/legacy/storage/logs/", "s3://ai-artifacts-bucket/logs/")`."""
-    t0 = rt.call("trim", [row["log_path"]], "text")
-    return rt.call("replace", [t0, _C3, _C4], "text")
+    t0 = None if row["log_path"] is None else row["log_path"].strip(rt.WHITESPACE)
+    return rt.call("replace", [t0, _C4, _C5], "text")
 
 
 def training_jobs_started_at(row: Row, now: datetime.datetime) -> Any:
@@ -538,7 +516,7 @@ def training_jobs_join_m_probe(row: Row, now: datetime.datetime) -> Any:
 
 def experiment_logs_log_uuid(row: Row, now: datetime.datetime) -> Any:
     """`key log_uuid = uuid_v5("ai-platform/experiment_logs", experiment_id)`."""
-    return rt.call("uuid_v5", [_C5, row["experiment_id"]], "uuid")
+    return rt.uuid_v5("ai-platform/experiment_logs", row["experiment_id"])
 
 
 def experiment_logs_original_source_id(row: Row, now: datetime.datetime) -> Any:
@@ -563,20 +541,22 @@ def experiment_logs_title(row: Row, now: datetime.datetime) -> Any:
 
 def experiment_logs_hypothesis(row: Row, now: datetime.datetime) -> Any:
     """`hypothesis = nullif(trim(hypothesis), "")`."""
-    t0 = rt.call("trim", [row["hypothesis"]], "text")
-    return rt.call("nullif", [t0, ""], "text")
+    t0 = row["hypothesis"]
+    t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+    return None if t1 == "" else t1
 
 
 def experiment_logs_outcome(row: Row, now: datetime.datetime) -> Any:
     """`outcome = nullif(trim(outcome), "")`."""
-    return rt.call("nullif", [rt.call("trim", [row["outcome"]], "text"), ""], "text")
+    t0 = None if row["outcome"] is None else row["outcome"].strip(rt.WHITESPACE)
+    return None if t0 == "" else t0
 
 
 def experiment_logs_author_user_id(row: Row, now: datetime.datetime) -> Any:
     """TRN-002 "Owner through the IdM mapping; unassigned UUID when none": `author_user_id = coalesce(u.user_uuid, cast("00000000-0000-0000-0000-000000000000" as uuid))`."""
     t0 = row["u.user_uuid"]
     if t0 is None:
-        t0 = _C2
+        t0 = _C3
     return t0
 
 
@@ -597,7 +577,7 @@ def experiment_logs_join_u_probe(row: Row, now: datetime.datetime) -> Any:
 
 def model_performance_performance_uuid(row: Row, now: datetime.datetime) -> Any:
     """`key performance_uuid = uuid_v5("ai-platform/model_performance", metric_id)`."""
-    return rt.call("uuid_v5", [_C6, row["metric_id"]], "uuid")
+    return rt.uuid_v5("ai-platform/model_performance", row["metric_id"])
 
 
 def model_performance_original_source_id(row: Row, now: datetime.datetime) -> Any:
@@ -617,8 +597,8 @@ def model_performance_job_uuid(row: Row, now: datetime.datetime) -> Any:
 
 def model_performance_metric_name(row: Row, now: datetime.datetime) -> Any:
     """`metric_name = lower(trim(metric_name))`."""
-    t0 = rt.call("trim", [row["metric_name"]], "varchar(50)")
-    return rt.call("lower", [t0], "varchar(50)")
+    t0 = row["metric_name"]
+    return rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
 
 
 def model_performance_metric_value(row: Row, now: datetime.datetime) -> Any:
@@ -631,8 +611,8 @@ def model_performance_dataset_split(row: Row, now: datetime.datetime) -> Any:
     t0 = row["data_split"]
     if t0 is None:
         t0 = "test"
-    t1 = rt.call("lower", [rt.call("trim", [t0], "varchar(12)")], "varchar(12)")
-    return _lookup(LOOKUP_SPLIT_NAMES, t1, "split_names")
+    t1 = rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
+    return _lookup_text(LOOKUP_SPLIT_NAMES, t1, "split_names")
 
 
 def model_performance_recorded_at(row: Row, now: datetime.datetime) -> Any:
@@ -645,8 +625,7 @@ def key_data_sources(k0: Any) -> Any:
     if k0 is None:
         return None
     k0 = rt.cast(k0, "int")
-    t0 = rt.call("uuid_v5", ["ai-platform/data_sources", k0], "uuid")
-    return rt.cast(t0, "uuid")
+    return rt.cast(rt.uuid_v5("ai-platform/data_sources", k0), "uuid")
 
 
 def key_ml_models(k0: Any) -> Any:
@@ -654,7 +633,7 @@ def key_ml_models(k0: Any) -> Any:
     if k0 is None:
         return None
     k0 = rt.cast(k0, "int")
-    return rt.cast(rt.call("uuid_v5", ["ai-platform/ml_models", k0], "uuid"), "uuid")
+    return rt.cast(rt.uuid_v5("ai-platform/ml_models", k0), "uuid")
 
 
 def key_training_jobs(k0: Any) -> Any:
@@ -662,70 +641,110 @@ def key_training_jobs(k0: Any) -> Any:
     if k0 is None:
         return None
     k0 = rt.cast(k0, "int")
-    t0 = rt.call("uuid_v5", ["ai-platform/training_jobs", k0], "uuid")
-    return rt.cast(t0, "uuid")
+    return rt.cast(rt.uuid_v5("ai-platform/training_jobs", k0), "uuid")
 
 
 def map_data_sources(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map data_sources: legacy.datasets -> platform.data_sources: the target row, in column order, or Reject."""
-    dataset_uuid = _assign(
-        data_sources_dataset_uuid, row, now, "uuid", True, "TRN-001", "dataset_uuid"
-    )
-    original_source_id = _assign(
-        data_sources_original_source_id,
-        row,
-        now,
-        "int",
-        True,
-        "TRN-001",
-        "original_source_id",
-    )
-    name = _assign(data_sources_name, row, now, "varchar(200)", True, None, "name")
-    description = _assign(
-        data_sources_description, row, now, "text", False, None, "description"
-    )
-    source_uri = _assign(
-        data_sources_source_uri, row, now, "text", False, None, "source_uri"
-    )
-    file_format = _assign(
-        data_sources_file_format,
-        row,
-        now,
-        "varchar(20)",
-        True,
-        None,
-        "file_format",
-        default=default_data_sources_file_format,
-    )
-    row_count = _assign(
-        data_sources_row_count, row, now, "bigint", False, None, "row_count"
-    )
-    size_bytes = _assign(
-        data_sources_size_bytes, row, now, "bigint", False, None, "size_bytes"
-    )
-    steward_hash = _assign(
-        data_sources_steward_hash, row, now, "text", False, None, "steward_hash"
-    )
-    created_at = _assign(
-        data_sources_created_at,
-        row,
-        now,
-        "timestamptz",
-        True,
-        "TRN-007",
-        "created_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
-    last_modified_at = _assign(
-        data_sources_last_modified_at,
-        row,
-        now,
-        "timestamptz",
-        False,
-        "TRN-007",
-        "last_modified_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
+    # data_sources_dataset_uuid
+    try:
+        dataset_uuid = rt.uuid_v5("ai-platform/data_sources", row["dataset_id"])
+    except rt.Fail as f:
+        raise _failed("TRN-001", "dataset_uuid", f) from None
+    if dataset_uuid is None:
+        raise _failed("TRN-001", "dataset_uuid", _NOT_NULL)
+    # data_sources_original_source_id
+    try:
+        original_source_id = row["dataset_id"]
+        if original_source_id is not None and original_source_id not in _INT:
+            original_source_id = rt.cast(original_source_id, "int")
+    except rt.Fail as f:
+        raise _failed("TRN-001", "original_source_id", f) from None
+    if original_source_id is None:
+        raise _failed("TRN-001", "original_source_id", _NOT_NULL)
+    # data_sources_name
+    try:
+        name = rt.call("squish", [row["name"]], "varchar(200)")
+        if name is not None and len(name) > 200:
+            name = rt.cast(name, "varchar(200)")
+    except rt.Fail as f:
+        raise _failed(None, "name", f) from None
+    if name is None:
+        raise _failed(None, "name", _NOT_NULL)
+    # data_sources_description
+    description = row["description"]
+    # data_sources_source_uri
+    try:
+        t0 = row["storage_path"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        source_uri = rt.call("replace", [t1, _C0, _C1], "text")
+    except rt.Fail as f:
+        raise _failed(None, "source_uri", f) from None
+    # data_sources_file_format
+    try:
+        t1 = row["file_format"]
+        t0 = rt.lower((None if t1 is None else t1.strip(rt.WHITESPACE)))
+        if t0 is None:
+            t0 = "unknown"
+        file_format = t0
+        if file_format is not None and len(file_format) > 20:
+            file_format = rt.cast(file_format, "varchar(20)")
+    except rt.Fail as f:
+        raise _failed(None, "file_format", f) from None
+    if file_format is None:
+        try:
+            file_format = "unknown"
+            if file_format is not None and len(file_format) > 20:
+                file_format = rt.cast(file_format, "varchar(20)")
+        except rt.Fail as f:
+            raise _failed(None, "file_format", f) from None
+        if file_format is None:
+            raise _failed(None, "file_format", _NOT_NULL)
+    # data_sources_row_count
+    try:
+        row_count = row["row_count"]
+        if row_count is not None and row_count not in _BIGINT:
+            row_count = rt.cast(row_count, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "row_count", f) from None
+    # data_sources_size_bytes
+    try:
+        size_bytes = row["size_bytes"]
+        if size_bytes is not None and size_bytes not in _BIGINT:
+            size_bytes = rt.cast(size_bytes, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "size_bytes", f) from None
+    # data_sources_steward_hash
+    try:
+        t0 = row["steward_email"]
+        t1 = rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
+        steward_hash = rt.call("sha256", [t1], "varchar(64)")
+    except rt.Fail as f:
+        raise _failed(None, "steward_hash", f) from None
+    # data_sources_created_at
+    try:
+        created_at = rt.call("to_utc", [row["created_ts"], _C2], "timestamptz")
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "created_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
+    if created_at is None:
+        raise Reject(
+            "TRN-007",
+            "created_at",
+            "local time does not exist in America/New_York (DST gap)",
+        )
+    # data_sources_last_modified_at
+    try:
+        last_modified_at = rt.call("to_utc", [row["last_mod_ts"], _C2], "timestamptz")
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "last_modified_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
     return (
         dataset_uuid,
         original_source_id,
@@ -743,96 +762,141 @@ def map_data_sources(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_ml_models(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map ml_models: legacy.models -> platform.ml_models: the target row, in column order, or Reject."""
-    model_uuid = _assign(
-        ml_models_model_uuid, row, now, "uuid", True, "TRN-001", "model_uuid"
-    )
-    original_source_id = _assign(
-        ml_models_original_source_id,
-        row,
-        now,
-        "int",
-        True,
-        "TRN-001",
-        "original_source_id",
-    )
-    model_name = _assign(
-        ml_models_model_name, row, now, "varchar(200)", True, None, "model_name"
-    )
-    model_version = _assign(
-        ml_models_model_version, row, now, "varchar(20)", False, None, "model_version"
-    )
-    owner_user_id = _assign(
-        ml_models_owner_user_id, row, now, "uuid", True, "TRN-002", "owner_user_id"
-    )
-    algorithm_type = _assign(
-        ml_models_algorithm_type,
-        row,
-        now,
-        "varchar(64)",
-        True,
-        "TRN-003",
-        "algorithm_type",
-    )
-    deployment_status = _assign(
-        ml_models_deployment_status,
-        row,
-        now,
-        "varchar(32)",
-        True,
-        "TRN-004",
-        "deployment_status",
-        reject="unknown status code",
-    )
-    primary_metric_value = _assign(
-        ml_models_primary_metric_value,
-        row,
-        now,
-        "float",
-        False,
-        "TRN-005",
-        "primary_metric_value",
-    )
-    training_dataset_uuid = _assign(
-        ml_models_training_dataset_uuid,
-        row,
-        now,
-        "uuid",
-        False,
-        None,
-        "training_dataset_uuid",
-    )
-    model_artifact_uri = _assign(
-        ml_models_model_artifact_uri,
-        row,
-        now,
-        "text",
-        False,
-        "TRN-006",
-        "model_artifact_uri",
-    )
-    created_at = _assign(
-        ml_models_created_at,
-        row,
-        now,
-        "timestamptz",
-        True,
-        "TRN-007",
-        "created_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
-    last_modified_at = _assign(
-        ml_models_last_modified_at,
-        row,
-        now,
-        "timestamptz",
-        False,
-        "TRN-007",
-        "last_modified_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
-    description = _assign(
-        ml_models_description, row, now, "text", False, "TRN-008", "description"
-    )
+    # ml_models_model_uuid
+    try:
+        model_uuid = rt.uuid_v5("ai-platform/ml_models", row["model_id"])
+    except rt.Fail as f:
+        raise _failed("TRN-001", "model_uuid", f) from None
+    if model_uuid is None:
+        raise _failed("TRN-001", "model_uuid", _NOT_NULL)
+    # ml_models_original_source_id
+    try:
+        original_source_id = row["model_id"]
+        if original_source_id is not None and original_source_id not in _INT:
+            original_source_id = rt.cast(original_source_id, "int")
+    except rt.Fail as f:
+        raise _failed("TRN-001", "original_source_id", f) from None
+    if original_source_id is None:
+        raise _failed("TRN-001", "original_source_id", _NOT_NULL)
+    # ml_models_model_name
+    try:
+        model_name = rt.call("squish", [row["model_name"]], "varchar(200)")
+        if model_name is not None and len(model_name) > 200:
+            model_name = rt.cast(model_name, "varchar(200)")
+    except rt.Fail as f:
+        raise _failed(None, "model_name", f) from None
+    if model_name is None:
+        raise _failed(None, "model_name", _NOT_NULL)
+    # ml_models_model_version
+    try:
+        t0 = None if row["version"] is None else row["version"].strip(rt.WHITESPACE)
+        t1 = rt.lower(t0)
+        model_version = None if t1 == "" else t1
+        if model_version is not None and len(model_version) > 20:
+            model_version = rt.cast(model_version, "varchar(20)")
+    except rt.Fail as f:
+        raise _failed(None, "model_version", f) from None
+    # ml_models_owner_user_id
+    try:
+        t0 = row["u.user_uuid"]
+        if t0 is None:
+            t0 = _C3
+        owner_user_id = t0
+    except rt.Fail as f:
+        raise _failed("TRN-002", "owner_user_id", f) from None
+    if owner_user_id is None:
+        raise _failed("TRN-002", "owner_user_id", _NOT_NULL)
+    # ml_models_algorithm_type
+    try:
+        t0 = row["algo_type"]
+        if t0 is None:
+            t0 = ""
+        t1 = rt.upper(rt.call("squish", [t0], "varchar(50)"))
+        algorithm_type = LOOKUP_ALGO_NAMES.get(t1, "Other")
+        if algorithm_type is not None and len(algorithm_type) > 64:
+            algorithm_type = rt.cast(algorithm_type, "varchar(64)")
+    except rt.Fail as f:
+        raise _failed("TRN-003", "algorithm_type", f) from None
+    if algorithm_type is None:
+        raise _failed("TRN-003", "algorithm_type", _NOT_NULL)
+    # ml_models_deployment_status
+    try:
+        t0 = None if row["status"] is None else row["status"].strip(rt.WHITESPACE)
+        t = _lookup_text(LOOKUP_STATUS_NAMES, rt.upper(t0), "status_names")
+        deployment_status = t
+        if deployment_status is not None and len(deployment_status) > 32:
+            deployment_status = rt.cast(deployment_status, "varchar(32)")
+    except rt.Fail:
+        raise Reject("TRN-004", "deployment_status", "unknown status code") from None
+    if deployment_status is None:
+        raise Reject("TRN-004", "deployment_status", "unknown status code")
+    # ml_models_primary_metric_value
+    try:
+        t4 = False
+        t1 = rt.compare(">=", row["accuracy_score"], 0)
+        t2 = rt.compare("<=", row["accuracy_score"], 1)
+        if _and3(t1, t2) is True:
+            t4 = True
+            t0 = row["accuracy_score"]
+        if not t4:
+            t3 = _truth(rt.compare(">", row["accuracy_score"], 1))
+            if t3 is not False:
+                t3 = _and3(t3, _truth(rt.compare("<=", row["accuracy_score"], 100)))
+            if t3 is True:
+                t4 = True
+                t0 = rt.arith("/", row["accuracy_score"], 100, "float")
+        if not t4:
+            t0 = rt.cast(None, "float")
+        primary_metric_value = t0
+    except rt.Fail as f:
+        raise _failed("TRN-005", "primary_metric_value", f) from None
+    # ml_models_training_dataset_uuid
+    try:
+        training_dataset_uuid = key_data_sources(row["dataset_id"])
+    except rt.Fail as f:
+        raise _failed(None, "training_dataset_uuid", f) from None
+    # ml_models_model_artifact_uri
+    try:
+        t0 = None
+        t1 = row["model_path"]
+        t2 = rt.cast(None if t1 is None else t1.strip(rt.WHITESPACE), "text")
+        if t2 is not None:
+            t0 = rt.cast(fn_artifact_uri(t2), "text")
+        model_artifact_uri = t0
+    except rt.Fail as f:
+        raise _failed("TRN-006", "model_artifact_uri", f) from None
+    # ml_models_created_at
+    try:
+        created_at = rt.call("to_utc", [row["created_ts"], _C2], "timestamptz")
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "created_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
+    if created_at is None:
+        raise Reject(
+            "TRN-007",
+            "created_at",
+            "local time does not exist in America/New_York (DST gap)",
+        )
+    # ml_models_last_modified_at
+    try:
+        last_modified_at = rt.call("to_utc", [row["last_mod_ts"], _C2], "timestamptz")
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "last_modified_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
+    # ml_models_description
+    try:
+        t0 = None if row["notes"] is None else row["notes"].strip(rt.WHITESPACE)
+        if t0 is None:
+            t0 = ""
+        description = _concat("Migrated from Legacy AI Research DB: ", t0)
+    except rt.Fail as f:
+        raise _failed("TRN-008", "description", f) from None
     return (
         model_uuid,
         original_source_id,
@@ -852,76 +916,108 @@ def map_ml_models(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_training_jobs(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map training_jobs: legacy.training_runs -> platform.training_jobs: the target row, in column order, or Reject."""
-    job_uuid = _assign(training_jobs_job_uuid, row, now, "uuid", True, None, "job_uuid")
-    original_source_id = _assign(
-        training_jobs_original_source_id,
-        row,
-        now,
-        "int",
-        True,
-        None,
-        "original_source_id",
-    )
-    model_uuid = _assign(
-        training_jobs_model_uuid,
-        row,
-        now,
-        "uuid",
-        True,
-        None,
-        "model_uuid",
-        reject="orphan training run: model no longer exists",
-    )
-    dataset_uuid = _assign(
-        training_jobs_dataset_uuid, row, now, "uuid", False, None, "dataset_uuid"
-    )
-    job_status = _assign(
-        training_jobs_job_status, row, now, "varchar(16)", True, None, "job_status"
-    )
-    epochs = _assign(training_jobs_epochs, row, now, "int", False, None, "epochs")
-    hyperparameters = _assign(
-        training_jobs_hyperparameters,
-        row,
-        now,
-        "json",
-        False,
-        None,
-        "hyperparameters",
-        reject="hyperparams is not valid JSON",
-    )
-    gpu_hours = _assign(
-        training_jobs_gpu_hours, row, now, "decimal(10,2)", False, None, "gpu_hours"
-    )
-    compute_cluster = _assign(
-        training_jobs_compute_cluster,
-        row,
-        now,
-        "varchar(50)",
-        False,
-        None,
-        "compute_cluster",
-    )
-    log_uri = _assign(training_jobs_log_uri, row, now, "text", False, None, "log_uri")
-    started_at = _assign(
-        training_jobs_started_at,
-        row,
-        now,
-        "timestamptz",
-        True,
-        "TRN-007",
-        "started_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
-    finished_at = _assign(
-        training_jobs_finished_at,
-        row,
-        now,
-        "timestamptz",
-        False,
-        "TRN-007",
-        "finished_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
+    # training_jobs_job_uuid
+    try:
+        job_uuid = rt.uuid_v5("ai-platform/training_jobs", row["run_id"])
+    except rt.Fail as f:
+        raise _failed(None, "job_uuid", f) from None
+    if job_uuid is None:
+        raise _failed(None, "job_uuid", _NOT_NULL)
+    # training_jobs_original_source_id
+    try:
+        original_source_id = row["run_id"]
+        if original_source_id is not None and original_source_id not in _INT:
+            original_source_id = rt.cast(original_source_id, "int")
+    except rt.Fail as f:
+        raise _failed(None, "original_source_id", f) from None
+    if original_source_id is None:
+        raise _failed(None, "original_source_id", _NOT_NULL)
+    # training_jobs_model_uuid
+    try:
+        model_uuid = key_ml_models(row["m.model_id"])
+    except rt.Fail:
+        raise Reject(
+            None, "model_uuid", "orphan training run: model no longer exists"
+        ) from None
+    if model_uuid is None:
+        raise Reject(None, "model_uuid", "orphan training run: model no longer exists")
+    # training_jobs_dataset_uuid
+    try:
+        dataset_uuid = key_data_sources(row["dataset_id"])
+    except rt.Fail as f:
+        raise _failed(None, "dataset_uuid", f) from None
+    # training_jobs_job_status
+    try:
+        t0 = row["status"]
+        if t0 is None:
+            t0 = ""
+        t1 = rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
+        job_status = LOOKUP_JOB_STATUS_NAMES.get(t1, "Unknown")
+        if job_status is not None and len(job_status) > 16:
+            job_status = rt.cast(job_status, "varchar(16)")
+    except rt.Fail as f:
+        raise _failed(None, "job_status", f) from None
+    if job_status is None:
+        raise _failed(None, "job_status", _NOT_NULL)
+    # training_jobs_epochs
+    try:
+        epochs = row["epochs"]
+        if epochs is not None and epochs not in _INT:
+            epochs = rt.cast(epochs, "int")
+    except rt.Fail as f:
+        raise _failed(None, "epochs", f) from None
+    # training_jobs_hyperparameters
+    try:
+        hyperparameters = rt.cast(row["hyperparams"], "json")
+    except rt.Fail:
+        raise Reject(None, "hyperparameters", "hyperparams is not valid JSON") from None
+    # training_jobs_gpu_hours
+    try:
+        gpu_hours = row["gpu_hours"]
+        gpu_hours = rt.cast(gpu_hours, "decimal(10,2)")
+    except rt.Fail as f:
+        raise _failed(None, "gpu_hours", f) from None
+    # training_jobs_compute_cluster
+    try:
+        t0 = None if row["cluster"] is None else row["cluster"].strip(rt.WHITESPACE)
+        t1 = rt.lower(t0)
+        compute_cluster = None if t1 == "" else t1
+        if compute_cluster is not None and len(compute_cluster) > 50:
+            compute_cluster = rt.cast(compute_cluster, "varchar(50)")
+    except rt.Fail as f:
+        raise _failed(None, "compute_cluster", f) from None
+    # training_jobs_log_uri
+    try:
+        t0 = row["log_path"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        log_uri = rt.call("replace", [t1, _C4, _C5], "text")
+    except rt.Fail as f:
+        raise _failed(None, "log_uri", f) from None
+    # training_jobs_started_at
+    try:
+        started_at = rt.call("to_utc", [row["started_ts"], _C2], "timestamptz")
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "started_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
+    if started_at is None:
+        raise Reject(
+            "TRN-007",
+            "started_at",
+            "local time does not exist in America/New_York (DST gap)",
+        )
+    # training_jobs_finished_at
+    try:
+        t = rt.call("to_utc", [row["ended_ts"], "America/New_York"], "timestamptz")
+        finished_at = t
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "finished_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
     return (
         job_uuid,
         original_source_id,
@@ -940,50 +1036,79 @@ def map_training_jobs(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_experiment_logs(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map experiment_logs: legacy.experiments -> platform.experiment_logs: the target row, in column order, or Reject."""
-    log_uuid = _assign(
-        experiment_logs_log_uuid, row, now, "uuid", True, None, "log_uuid"
-    )
-    original_source_id = _assign(
-        experiment_logs_original_source_id,
-        row,
-        now,
-        "int",
-        True,
-        None,
-        "original_source_id",
-    )
-    model_uuid = _assign(
-        experiment_logs_model_uuid, row, now, "uuid", False, None, "model_uuid"
-    )
-    job_uuid = _assign(
-        experiment_logs_job_uuid, row, now, "uuid", False, None, "job_uuid"
-    )
-    title = _assign(
-        experiment_logs_title, row, now, "varchar(200)", True, None, "title"
-    )
-    hypothesis = _assign(
-        experiment_logs_hypothesis, row, now, "text", False, None, "hypothesis"
-    )
-    outcome = _assign(experiment_logs_outcome, row, now, "text", False, None, "outcome")
-    author_user_id = _assign(
-        experiment_logs_author_user_id,
-        row,
-        now,
-        "uuid",
-        True,
-        "TRN-002",
-        "author_user_id",
-    )
-    logged_at = _assign(
-        experiment_logs_logged_at,
-        row,
-        now,
-        "timestamptz",
-        True,
-        "TRN-007",
-        "logged_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
+    # experiment_logs_log_uuid
+    try:
+        log_uuid = rt.uuid_v5("ai-platform/experiment_logs", row["experiment_id"])
+    except rt.Fail as f:
+        raise _failed(None, "log_uuid", f) from None
+    if log_uuid is None:
+        raise _failed(None, "log_uuid", _NOT_NULL)
+    # experiment_logs_original_source_id
+    try:
+        original_source_id = row["experiment_id"]
+        if original_source_id is not None and original_source_id not in _INT:
+            original_source_id = rt.cast(original_source_id, "int")
+    except rt.Fail as f:
+        raise _failed(None, "original_source_id", f) from None
+    if original_source_id is None:
+        raise _failed(None, "original_source_id", _NOT_NULL)
+    # experiment_logs_model_uuid
+    try:
+        model_uuid = key_ml_models(row["model_id"])
+    except rt.Fail as f:
+        raise _failed(None, "model_uuid", f) from None
+    # experiment_logs_job_uuid
+    try:
+        job_uuid = key_training_jobs(row["run_id"])
+    except rt.Fail as f:
+        raise _failed(None, "job_uuid", f) from None
+    # experiment_logs_title
+    try:
+        title = rt.call("squish", [row["title"]], "varchar(200)")
+        if title is not None and len(title) > 200:
+            title = rt.cast(title, "varchar(200)")
+    except rt.Fail as f:
+        raise _failed(None, "title", f) from None
+    if title is None:
+        raise _failed(None, "title", _NOT_NULL)
+    # experiment_logs_hypothesis
+    try:
+        t0 = row["hypothesis"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        hypothesis = None if t1 == "" else t1
+    except rt.Fail as f:
+        raise _failed(None, "hypothesis", f) from None
+    # experiment_logs_outcome
+    try:
+        t0 = None if row["outcome"] is None else row["outcome"].strip(rt.WHITESPACE)
+        outcome = None if t0 == "" else t0
+    except rt.Fail as f:
+        raise _failed(None, "outcome", f) from None
+    # experiment_logs_author_user_id
+    try:
+        t0 = row["u.user_uuid"]
+        if t0 is None:
+            t0 = _C3
+        author_user_id = t0
+    except rt.Fail as f:
+        raise _failed("TRN-002", "author_user_id", f) from None
+    if author_user_id is None:
+        raise _failed("TRN-002", "author_user_id", _NOT_NULL)
+    # experiment_logs_logged_at
+    try:
+        logged_at = rt.call("to_utc", [row["created_ts"], _C2], "timestamptz")
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "logged_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
+    if logged_at is None:
+        raise Reject(
+            "TRN-007",
+            "logged_at",
+            "local time does not exist in America/New_York (DST gap)",
+        )
     return (
         log_uuid,
         original_source_id,
@@ -999,69 +1124,76 @@ def map_experiment_logs(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_model_performance(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map model_performance: legacy.metrics -> platform.model_performance: the target row, in column order, or Reject."""
-    performance_uuid = _assign(
-        model_performance_performance_uuid,
-        row,
-        now,
-        "uuid",
-        True,
-        None,
-        "performance_uuid",
-    )
-    original_source_id = _assign(
-        model_performance_original_source_id,
-        row,
-        now,
-        "bigint",
-        True,
-        None,
-        "original_source_id",
-    )
-    model_uuid = _assign(
-        model_performance_model_uuid, row, now, "uuid", True, None, "model_uuid"
-    )
-    job_uuid = _assign(
-        model_performance_job_uuid, row, now, "uuid", False, None, "job_uuid"
-    )
-    metric_name = _assign(
-        model_performance_metric_name,
-        row,
-        now,
-        "varchar(50)",
-        True,
-        None,
-        "metric_name",
-    )
-    metric_value = _assign(
-        model_performance_metric_value,
-        row,
-        now,
-        "float",
-        True,
-        None,
-        "metric_value",
-        reject="metric value missing",
-    )
-    dataset_split = _assign(
-        model_performance_dataset_split,
-        row,
-        now,
-        "varchar(12)",
-        True,
-        None,
-        "dataset_split",
-        reject="unknown data split label",
-    )
-    recorded_at = _assign(
-        model_performance_recorded_at,
-        row,
-        now,
-        "timestamptz",
-        True,
-        "TRN-007",
-        "recorded_at",
-        reject="local time does not exist in America/New_York (DST gap)",
-    )
+    # model_performance_performance_uuid
+    try:
+        performance_uuid = rt.uuid_v5("ai-platform/model_performance", row["metric_id"])
+    except rt.Fail as f:
+        raise _failed(None, "performance_uuid", f) from None
+    if performance_uuid is None:
+        raise _failed(None, "performance_uuid", _NOT_NULL)
+    # model_performance_original_source_id
+    try:
+        original_source_id = row["metric_id"]
+        if original_source_id is not None and original_source_id not in _BIGINT:
+            original_source_id = rt.cast(original_source_id, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "original_source_id", f) from None
+    if original_source_id is None:
+        raise _failed(None, "original_source_id", _NOT_NULL)
+    # model_performance_model_uuid
+    try:
+        model_uuid = key_ml_models(row["model_id"])
+    except rt.Fail as f:
+        raise _failed(None, "model_uuid", f) from None
+    if model_uuid is None:
+        raise _failed(None, "model_uuid", _NOT_NULL)
+    # model_performance_job_uuid
+    try:
+        job_uuid = key_training_jobs(row["run_id"])
+    except rt.Fail as f:
+        raise _failed(None, "job_uuid", f) from None
+    # model_performance_metric_name
+    try:
+        t0 = row["metric_name"]
+        metric_name = rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
+        if metric_name is not None and len(metric_name) > 50:
+            metric_name = rt.cast(metric_name, "varchar(50)")
+    except rt.Fail as f:
+        raise _failed(None, "metric_name", f) from None
+    if metric_name is None:
+        raise _failed(None, "metric_name", _NOT_NULL)
+    # model_performance_metric_value
+    metric_value = row["metric_value"]
+    if metric_value is None:
+        raise Reject(None, "metric_value", "metric value missing")
+    # model_performance_dataset_split
+    try:
+        t0 = row["data_split"]
+        if t0 is None:
+            t0 = "test"
+        t1 = rt.lower((None if t0 is None else t0.strip(rt.WHITESPACE)))
+        dataset_split = _lookup_text(LOOKUP_SPLIT_NAMES, t1, "split_names")
+        if dataset_split is not None and len(dataset_split) > 12:
+            dataset_split = rt.cast(dataset_split, "varchar(12)")
+    except rt.Fail:
+        raise Reject(None, "dataset_split", "unknown data split label") from None
+    if dataset_split is None:
+        raise Reject(None, "dataset_split", "unknown data split label")
+    # model_performance_recorded_at
+    try:
+        recorded_at = rt.call("to_utc", [row["recorded_ts"], _C2], "timestamptz")
+    except rt.Fail:
+        raise Reject(
+            "TRN-007",
+            "recorded_at",
+            "local time does not exist in America/New_York (DST gap)",
+        ) from None
+    if recorded_at is None:
+        raise Reject(
+            "TRN-007",
+            "recorded_at",
+            "local time does not exist in America/New_York (DST gap)",
+        )
     return (
         performance_uuid,
         original_source_id,
@@ -1141,6 +1273,67 @@ MAPS: dict[str, Map] = {
             "timestamptz",
         ),
         ("dataset_id",),
+        (
+            Assign(
+                "dataset_uuid",
+                data_sources_dataset_uuid,
+                True,
+                "TRN-001",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "original_source_id",
+                data_sources_original_source_id,
+                True,
+                "TRN-001",
+                None,
+                None,
+                None,
+            ),
+            Assign("name", data_sources_name, True, None, None, None, None),
+            Assign(
+                "description", data_sources_description, False, None, None, None, None
+            ),
+            Assign(
+                "source_uri", data_sources_source_uri, False, None, None, None, None
+            ),
+            Assign(
+                "file_format",
+                data_sources_file_format,
+                True,
+                None,
+                None,
+                None,
+                default_data_sources_file_format,
+            ),
+            Assign("row_count", data_sources_row_count, False, None, None, None, None),
+            Assign(
+                "size_bytes", data_sources_size_bytes, False, None, None, None, None
+            ),
+            Assign(
+                "steward_hash", data_sources_steward_hash, False, None, None, None, None
+            ),
+            Assign(
+                "created_at",
+                data_sources_created_at,
+                True,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+            Assign(
+                "last_modified_at",
+                data_sources_last_modified_at,
+                False,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+        ),
     ),
     "ml_models": Map(
         "ml_models",
@@ -1227,6 +1420,99 @@ MAPS: dict[str, Map] = {
             "text",
         ),
         ("model_id",),
+        (
+            Assign(
+                "model_uuid", ml_models_model_uuid, True, "TRN-001", None, None, None
+            ),
+            Assign(
+                "original_source_id",
+                ml_models_original_source_id,
+                True,
+                "TRN-001",
+                None,
+                None,
+                None,
+            ),
+            Assign("model_name", ml_models_model_name, True, None, None, None, None),
+            Assign(
+                "model_version", ml_models_model_version, False, None, None, None, None
+            ),
+            Assign(
+                "owner_user_id",
+                ml_models_owner_user_id,
+                True,
+                "TRN-002",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "algorithm_type",
+                ml_models_algorithm_type,
+                True,
+                "TRN-003",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "deployment_status",
+                ml_models_deployment_status,
+                True,
+                "TRN-004",
+                "unknown status code",
+                None,
+                None,
+            ),
+            Assign(
+                "primary_metric_value",
+                ml_models_primary_metric_value,
+                False,
+                "TRN-005",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "training_dataset_uuid",
+                ml_models_training_dataset_uuid,
+                False,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "model_artifact_uri",
+                ml_models_model_artifact_uri,
+                False,
+                "TRN-006",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "created_at",
+                ml_models_created_at,
+                True,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+            Assign(
+                "last_modified_at",
+                ml_models_last_modified_at,
+                False,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+            Assign(
+                "description", ml_models_description, False, "TRN-008", None, None, None
+            ),
+        ),
     ),
     "training_jobs": Map(
         "training_jobs",
@@ -1335,6 +1621,78 @@ MAPS: dict[str, Map] = {
             "text",
         ),
         ("run_id",),
+        (
+            Assign("job_uuid", training_jobs_job_uuid, True, None, None, None, None),
+            Assign(
+                "original_source_id",
+                training_jobs_original_source_id,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "model_uuid",
+                training_jobs_model_uuid,
+                True,
+                None,
+                "orphan training run: model no longer exists",
+                None,
+                None,
+            ),
+            Assign(
+                "dataset_uuid",
+                training_jobs_dataset_uuid,
+                False,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "job_status", training_jobs_job_status, True, None, None, None, None
+            ),
+            Assign("epochs", training_jobs_epochs, False, None, None, None, None),
+            Assign(
+                "hyperparameters",
+                training_jobs_hyperparameters,
+                False,
+                None,
+                "hyperparams is not valid JSON",
+                None,
+                None,
+            ),
+            Assign("gpu_hours", training_jobs_gpu_hours, False, None, None, None, None),
+            Assign(
+                "compute_cluster",
+                training_jobs_compute_cluster,
+                False,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign("log_uri", training_jobs_log_uri, False, None, None, None, None),
+            Assign(
+                "started_at",
+                training_jobs_started_at,
+                True,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+            Assign(
+                "finished_at",
+                training_jobs_finished_at,
+                False,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+        ),
     ),
     "experiment_logs": Map(
         "experiment_logs",
@@ -1406,6 +1764,45 @@ MAPS: dict[str, Map] = {
             "timestamptz",
         ),
         ("experiment_id",),
+        (
+            Assign("log_uuid", experiment_logs_log_uuid, True, None, None, None, None),
+            Assign(
+                "original_source_id",
+                experiment_logs_original_source_id,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "model_uuid", experiment_logs_model_uuid, False, None, None, None, None
+            ),
+            Assign("job_uuid", experiment_logs_job_uuid, False, None, None, None, None),
+            Assign("title", experiment_logs_title, True, None, None, None, None),
+            Assign(
+                "hypothesis", experiment_logs_hypothesis, False, None, None, None, None
+            ),
+            Assign("outcome", experiment_logs_outcome, False, None, None, None, None),
+            Assign(
+                "author_user_id",
+                experiment_logs_author_user_id,
+                True,
+                "TRN-002",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "logged_at",
+                experiment_logs_logged_at,
+                True,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+        ),
     ),
     "model_performance": Map(
         "model_performance",
@@ -1460,5 +1857,67 @@ MAPS: dict[str, Map] = {
             "timestamptz",
         ),
         ("metric_id",),
+        (
+            Assign(
+                "performance_uuid",
+                model_performance_performance_uuid,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "original_source_id",
+                model_performance_original_source_id,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "model_uuid", model_performance_model_uuid, True, None, None, None, None
+            ),
+            Assign(
+                "job_uuid", model_performance_job_uuid, False, None, None, None, None
+            ),
+            Assign(
+                "metric_name",
+                model_performance_metric_name,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "metric_value",
+                model_performance_metric_value,
+                True,
+                None,
+                "metric value missing",
+                None,
+                None,
+            ),
+            Assign(
+                "dataset_split",
+                model_performance_dataset_split,
+                True,
+                None,
+                "unknown data split label",
+                None,
+                None,
+            ),
+            Assign(
+                "recorded_at",
+                model_performance_recorded_at,
+                True,
+                "TRN-007",
+                "local time does not exist in America/New_York (DST gap)",
+                None,
+                None,
+            ),
+        ),
     ),
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from . import cutover_runtime as rt
-from .engine import check_reject, check_rows, complete, run_map
+from .engine import check_reject, check_rows, complete, run_example
 from .transforms import MAPS
 
 # The run's clock, as `cutover test` uses it.
@@ -62,7 +62,7 @@ def test_trn_001_003_004_006_a_clean_customer_becomes_an_account() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -177,7 +177,7 @@ def test_trn_003_unparseable_birth_dates_become_null() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -261,7 +261,7 @@ def test_trn_004_status_flags_unknown_codes_default_to_inactive() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -296,7 +296,7 @@ def test_trn_006_tabs_and_stray_spaces_are_trimmed_inner_spaces_kept() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -388,7 +388,7 @@ def test_trn_002_street2_joins_addressline2_and_addressline3() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -456,7 +456,7 @@ def test_customers_without_a_street_get_no_address_row() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(m, out, [])
 
 
@@ -506,7 +506,7 @@ def test_trn_005_long_descriptions_are_cut_to_500_characters_with_an_ellipsis() 
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -573,7 +573,7 @@ def test_contacts_orphan_rows_are_rejected_not_lost() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -612,7 +612,7 @@ def test_contacts_a_contact_whose_customer_is_missing() -> None:
         ],
         [],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_reject(m, out, "orphan contact: CustID not found in Customers", None)
 
 
@@ -652,7 +652,7 @@ def test_opportunities_stage_codes_names_and_probabilities() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -696,7 +696,7 @@ def test_opportunities_an_unknown_stage_code_is_rejected() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_reject(m, out, "unknown opportunity stage code", None)
 
 
@@ -759,7 +759,7 @@ def test_historical_orders_become_one_summary_row_per_account() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,

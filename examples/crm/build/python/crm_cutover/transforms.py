@@ -28,10 +28,20 @@ class Reject(Exception):
         self.reason = reason
 
 
-class _StoreFailed(Exception):
-    def __init__(self, message: str, null: bool = False) -> None:
-        super().__init__(message)
-        self.null = null
+_NOT_NULL = "NULL in a not-null column"
+
+# The integers each integer type holds (`in` a range is one comparison).
+_SMALLINT = range(-(2**15), 2**15)
+_INT = range(-(2**31), 2**31)
+_BIGINT = range(-(2**63), 2**63)
+
+
+def _failed(
+    rule: str | None, column: str, failure: object, default: bool = False
+) -> Reject:
+    # The rejection of a row whose value for `column` (or its default) failed.
+    what = f"`{column}` default" if default else f"`{column}`"
+    return Reject(rule, column, f"{what}: {failure}")
 
 
 class Join(NamedTuple):
@@ -55,6 +65,23 @@ class Source(NamedTuple):
     join: Join | None
 
 
+class Assign(NamedTuple):
+    """How a map fills a target column, in the order it does: the
+    assignment (None for a column only its default fills), its rule, and
+    what a failure or a NULL in a not-null column gives: `reject` with its
+    reason, `otherwise` (the `else`), or the column's `default` (for a
+    NULL). The map's row function does the same inline; engine.reference_row
+    does it through these functions, and the example tests compare the two."""
+
+    column: str
+    compute: Compute | None
+    not_null: bool
+    rule: str | None
+    reject: str | None
+    otherwise: Compute | None
+    default: Compute | None
+
+
 class Map(NamedTuple):
     name: str
     sources: tuple[Source, ...]
@@ -67,6 +94,7 @@ class Map(NamedTuple):
     types: tuple[str, ...]
     # Columns of the first source that identify a source row.
     source_key: tuple[str, ...]
+    assigns: tuple[Assign, ...]
 
 
 def _truth(v: Any) -> bool | None:
@@ -104,20 +132,28 @@ def _in3(v: Any, items: tuple[Any, ...]) -> bool | None:
     return result
 
 
-def _lookup_table(entries: dict[Any, Any]) -> dict[str | None, Any]:
+def _lookup_table(entries: dict[Any, Any]) -> dict[str, Any]:
     # Keys compare by value, as the evaluator's: 1.50 finds the entry of 1.5.
-    return {rt.lookup_key(k): v for k, v in entries.items()}
+    # A NULL key finds nothing, so NULL is never a key of the table.
+    table = {rt.lookup_key(k): v for k, v in entries.items()}
+    table.pop(None, None)
+    return table
 
 
-def _lookup(table: dict, v: Any, name: str, otherwise: Any = _MISSING) -> Any:
-    k = rt.lookup_key(v)
-    if k is not None:
-        hit = table.get(k, _MISSING)
-        if hit is not _MISSING:
-            return hit
-    if otherwise is not _MISSING:
-        return otherwise
-    raise rt.lookup_miss(v, name)
+def _lookup(table: dict, v: Any, name: str) -> Any:
+    # A lookup without `else`: a key it lacks, or NULL, fails.
+    hit = table.get(rt.lookup_key(v), _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
+
+
+def _lookup_text(table: dict, v: Any, name: str) -> Any:
+    # The same, in a table keyed by its texts as they are.
+    hit = table.get(v, _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
 
 
 def _like(text: Any, pattern: Any) -> bool | None:
@@ -132,85 +168,30 @@ def _concat(a: Any, b: Any) -> str | None:
     return rt.to_text(a) + rt.to_text(b)
 
 
-def _store(compute: Compute, row: Any, now: Any, to: str, not_null: bool) -> Any:
-    # The evaluator's store: compute, convert to the column's type, and
-    # refuse NULL in a not-null column (a default may then fill it).
-    try:
-        v = rt.cast(compute(row, now), to)
-    except rt.Fail as f:
-        raise _StoreFailed(str(f)) from None
-    if v is None and not_null:
-        raise _StoreFailed("NULL in a not-null column", null=True)
-    return v
-
-
-def _assign(
-    compute: Compute,
-    row: Any,
-    now: Any,
-    to: str,
-    not_null: bool,
-    rule: str | None,
-    column: str,
-    reject: str | None = None,
-    otherwise: Compute | None = None,
-    default: Compute | None = None,
-) -> Any:
-    # An assignment with its `else`, or the column's default for a NULL.
-    try:
-        return _store(compute, row, now, to, not_null)
-    except _StoreFailed as f:
-        if reject is not None:
-            raise Reject(rule, column, reject) from None
-        fallback = otherwise
-        if fallback is None:
-            if not (f.null and default is not None):
-                raise Reject(rule, column, f"`{column}`: {f}") from None
-            fallback = default
-    try:
-        return _store(fallback, row, now, to, not_null)
-    except _StoreFailed as g:
-        raise Reject(rule, column, f"`{column}`: {g}") from None
-
-
-def _fill(
-    default: Compute, row: Any, now: Any, to: str, not_null: bool, column: str
-) -> Any:
-    # The default of a column no assignment sets.
-    try:
-        return _store(default, row, now, to, not_null)
-    except _StoreFailed as f:
-        raise Reject(None, column, f"`{column}` default: {f}") from None
-
-
-# Constants of the spec, converted once.
-_C0 = "legacy-crm/order_summaries"
-
-
 # lookup account_status_names (with `else`)
-LOOKUP_ACCOUNT_STATUS_NAMES: dict[str | None, Any] = _lookup_table(
-    {"A": "Active", "I": "Inactive", "P": "Pending"}
-)
+LOOKUP_ACCOUNT_STATUS_NAMES: dict[Any, Any] = {
+    "A": "Active",
+    "I": "Inactive",
+    "P": "Pending",
+}
 
 # lookup stage_names
-LOOKUP_STAGE_NAMES: dict[str | None, Any] = _lookup_table(
-    {
-        "PROS": "Prospecting",
-        "PROSPECT": "Prospecting",
-        "QUAL": "Qualification",
-        "PROP": "Proposal",
-        "NEGO": "Negotiation",
-        "WON": "Closed Won",
-        "CW": "Closed Won",
-        "LOST": "Closed Lost",
-        "CL": "Closed Lost",
-    },
-)
+LOOKUP_STAGE_NAMES: dict[Any, Any] = {
+    "PROS": "Prospecting",
+    "PROSPECT": "Prospecting",
+    "QUAL": "Qualification",
+    "PROP": "Proposal",
+    "NEGO": "Negotiation",
+    "WON": "Closed Won",
+    "CW": "Closed Won",
+    "LOST": "Closed Lost",
+    "CL": "Closed Lost",
+}
 
 
 def accounts_account_id(row: Row, now: datetime.datetime) -> Any:
     """TRN-001 "Deterministic account UUID from CustID; CustID kept for traceability": `key account_id = uuid_v5("legacy-crm/accounts", cust_id)`."""
-    return rt.call("uuid_v5", ["legacy-crm/accounts", row["cust_id"]], "uuid")
+    return rt.uuid_v5("legacy-crm/accounts", row["cust_id"])
 
 
 def accounts_legacy_cust_id(row: Row, now: datetime.datetime) -> Any:
@@ -220,7 +201,7 @@ def accounts_legacy_cust_id(row: Row, now: datetime.datetime) -> Any:
 
 def accounts_birth_date(row: Row, now: datetime.datetime) -> Any:
     """TRN-003 "DOB MM/DD/YYYY to date; invalid dates become NULL": `birth_date = parse_date(dob, "%m/%d/%Y") else null allow pii "birth date drives age-restricted offers; approved by the DPO (PRIV-212)"`."""
-    return rt.call("parse_date", [row["dob"], "%m/%d/%Y"], "date")
+    return rt.parse_date(row["dob"], "%m/%d/%Y")
 
 
 def accounts_birth_date_else(row: Row, now: datetime.datetime) -> Any:
@@ -230,36 +211,37 @@ def accounts_birth_date_else(row: Row, now: datetime.datetime) -> Any:
 
 def accounts_account_status(row: Row, now: datetime.datetime) -> Any:
     """TRN-004 "StatusFlag to AccountStatus (unknown → Inactive)": `account_status = account_status_names[upper(status_flag)]`."""
-    t0 = rt.call("upper", [row["status_flag"]], "varchar(1)")
-    return _lookup(LOOKUP_ACCOUNT_STATUS_NAMES, t0, "account_status_names", "Inactive")
+    return LOOKUP_ACCOUNT_STATUS_NAMES.get(rt.upper(row["status_flag"]), "Inactive")
 
 
 def accounts_first_name(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `first_name = trim(first_name) allow pii "account holder name is the CRM's core record"`."""
-    return rt.call("trim", [row["first_name"]], "varchar(50)")
+    t0 = row["first_name"]
+    return None if t0 is None else t0.strip(rt.WHITESPACE)
 
 
 def accounts_last_name(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `last_name = trim(last_name) allow pii "account holder name is the CRM's core record"`."""
-    return rt.call("trim", [row["last_name"]], "varchar(50)")
+    return None if row["last_name"] is None else row["last_name"].strip(rt.WHITESPACE)
 
 
 def accounts_company_name(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `company_name = nullif(trim(company_name), "")`."""
-    t0 = rt.call("trim", [row["company_name"]], "varchar(100)")
-    return rt.call("nullif", [t0, ""], "varchar(100)")
+    t0 = row["company_name"]
+    t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+    return None if t1 == "" else t1
 
 
 def accounts_email(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `email = lower(trim(email)) allow pii "needed to contact the customer"`."""
-    t0 = rt.call("trim", [row["email"]], "varchar(255)")
-    return rt.call("lower", [t0], "varchar(255)")
+    t0 = None if row["email"] is None else row["email"].strip(rt.WHITESPACE)
+    return rt.lower(t0)
 
 
 def accounts_phone(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `phone = nullif(trim(phone), "") allow pii "needed to contact the customer"`."""
-    t0 = rt.call("trim", [row["phone"]], "varchar(30)")
-    return rt.call("nullif", [t0, ""], "varchar(30)")
+    t0 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
+    return None if t0 == "" else t0
 
 
 def accounts_created_at(row: Row, now: datetime.datetime) -> Any:
@@ -274,7 +256,7 @@ def default_accounts_migrated_at(row: Row, now: datetime.datetime) -> Any:
 
 def addresses_address_id(row: Row, now: datetime.datetime) -> Any:
     """`key address_id = uuid_v5("legacy-crm/addresses", cust_id)`."""
-    return rt.call("uuid_v5", ["legacy-crm/addresses", row["cust_id"]], "uuid")
+    return rt.uuid_v5("legacy-crm/addresses", row["cust_id"])
 
 
 def addresses_account_id(row: Row, now: datetime.datetime) -> Any:
@@ -284,46 +266,52 @@ def addresses_account_id(row: Row, now: datetime.datetime) -> Any:
 
 def addresses_street2(row: Row, now: datetime.datetime) -> Any:
     """TRN-002 "Street2 = AddressLine2, plus ' ' + AddressLine3 when present": `street2 = truncate( if nullif(trim(address_line3), "") is null then nullif(trim(address_line2), "") else trim(coalesce(trim(address_line2), "") ++ " " ++ trim(address_line3)), 150) allow pii "postal address is required for invoicing"`."""
-    t0 = rt.call("trim", [row["address_line3"]], "varchar(100)")
-    if (rt.call("nullif", [t0, ""], "varchar(100)") is None) is True:
-        t2 = rt.call("trim", [row["address_line2"]], "varchar(100)")
-        t1 = rt.call("nullif", [t2, ""], "varchar(100)")
+    t0 = row["address_line3"]
+    t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+    if ((None if t1 == "" else t1) is None) is True:
+        t3 = row["address_line2"]
+        t4 = None if t3 is None else t3.strip(rt.WHITESPACE)
+        t2 = None if t4 == "" else t4
     else:
-        t3 = rt.call("trim", [row["address_line2"]], "varchar(100)")
-        if t3 is None:
-            t3 = ""
-        t4 = _concat(t3, " ")
-        t5 = rt.call("trim", [row["address_line3"]], "varchar(100)")
-        t1 = rt.call("trim", [_concat(t4, t5)], "varchar(201)")
-    return rt.call("truncate", [t1, 150], "varchar(150)")
+        t6 = row["address_line2"]
+        t5 = None if t6 is None else t6.strip(rt.WHITESPACE)
+        if t5 is None:
+            t5 = ""
+        t8 = _concat(t5, " ")
+        t7 = row["address_line3"]
+        t9 = _concat(t8, (None if t7 is None else t7.strip(rt.WHITESPACE)))
+        t2 = None if t9 is None else t9.strip(rt.WHITESPACE)
+    return rt.call("truncate", [t2, 150], "varchar(150)")
 
 
 def addresses_street(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `street = trim(address_line1) else reject "AddressLine1 missing" allow pii "postal address is required for invoicing"`."""
-    return rt.call("trim", [row["address_line1"]], "varchar(100)")
+    t0 = row["address_line1"]
+    return None if t0 is None else t0.strip(rt.WHITESPACE)
 
 
 def addresses_city(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `city = nullif(trim(city), "")`."""
-    t0 = rt.call("trim", [row["city"]], "varchar(60)")
-    return rt.call("nullif", [t0, ""], "varchar(60)")
+    t0 = None if row["city"] is None else row["city"].strip(rt.WHITESPACE)
+    return None if t0 == "" else t0
 
 
 def addresses_state(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `state = upper(trim(state))`."""
-    t0 = rt.call("trim", [row["state"]], "varchar(30)")
-    return rt.call("upper", [t0], "varchar(30)")
+    t0 = None if row["state"] is None else row["state"].strip(rt.WHITESPACE)
+    return rt.upper(t0)
 
 
 def addresses_postal_code(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `postal_code = trim(postal_code)`."""
-    return rt.call("trim", [row["postal_code"]], "varchar(12)")
+    t0 = row["postal_code"]
+    return None if t0 is None else t0.strip(rt.WHITESPACE)
 
 
 def addresses_country(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `country = coalesce(upper(trim(country)), "US")`."""
-    t1 = rt.call("trim", [row["country"]], "varchar(2)")
-    t0 = rt.call("upper", [t1], "varchar(2)")
+    t1 = None if row["country"] is None else row["country"].strip(rt.WHITESPACE)
+    t0 = rt.upper(t1)
     if t0 is None:
         t0 = "US"
     return t0
@@ -341,13 +329,14 @@ def default_addresses_address_type(row: Row, now: datetime.datetime) -> Any:
 
 def addresses_where(row: Row, now: datetime.datetime) -> Any:
     """where nullif(trim(address_line1), "") is not null."""
-    t0 = rt.call("trim", [row["address_line1"]], "varchar(100)")
-    return rt.call("nullif", [t0, ""], "varchar(100)") is not None
+    t0 = row["address_line1"]
+    t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+    return (None if t1 == "" else t1) is not None
 
 
 def contacts_contact_id(row: Row, now: datetime.datetime) -> Any:
     """`key contact_id = uuid_v5("legacy-crm/contacts", c.contact_id)`."""
-    return rt.call("uuid_v5", ["legacy-crm/contacts", row["contact_id"]], "uuid")
+    return rt.uuid_v5("legacy-crm/contacts", row["contact_id"])
 
 
 def contacts_legacy_contact_id(row: Row, now: datetime.datetime) -> Any:
@@ -362,43 +351,45 @@ def contacts_account_id(row: Row, now: datetime.datetime) -> Any:
 
 def contacts_first_name(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `first_name = nullif(trim(c.first_name), "") allow pii "contact person of the account"`."""
-    t0 = rt.call("trim", [row["first_name"]], "varchar(50)")
-    return rt.call("nullif", [t0, ""], "varchar(50)")
+    t0 = row["first_name"]
+    t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+    return None if t1 == "" else t1
 
 
 def contacts_last_name(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `last_name = trim(c.last_name) allow pii "contact person of the account"`."""
-    return rt.call("trim", [row["last_name"]], "varchar(50)")
+    return None if row["last_name"] is None else row["last_name"].strip(rt.WHITESPACE)
 
 
 def contacts_email(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `email = lower(trim(c.email)) allow pii "needed to contact the person"`."""
-    t0 = rt.call("trim", [row["email"]], "varchar(255)")
-    return rt.call("lower", [t0], "varchar(255)")
+    t0 = None if row["email"] is None else row["email"].strip(rt.WHITESPACE)
+    return rt.lower(t0)
 
 
 def contacts_phone(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `phone = nullif(trim(c.phone), "") allow pii "needed to contact the person"`."""
-    t0 = rt.call("trim", [row["phone"]], "varchar(30)")
-    return rt.call("nullif", [t0, ""], "varchar(30)")
+    t0 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
+    return None if t0 == "" else t0
 
 
 def contacts_mobile(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `mobile = nullif(trim(c.mobile), "") allow pii "needed to contact the person"`."""
-    t0 = rt.call("trim", [row["mobile"]], "varchar(30)")
-    return rt.call("nullif", [t0, ""], "varchar(30)")
+    t0 = None if row["mobile"] is None else row["mobile"].strip(rt.WHITESPACE)
+    return None if t0 == "" else t0
 
 
 def contacts_job_title(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `job_title = nullif(trim(c.job_title), "")`."""
-    t0 = rt.call("trim", [row["job_title"]], "varchar(100)")
-    return rt.call("nullif", [t0, ""], "varchar(100)")
+    t0 = None if row["job_title"] is None else row["job_title"].strip(rt.WHITESPACE)
+    return None if t0 == "" else t0
 
 
 def contacts_is_primary(row: Row, now: datetime.datetime) -> Any:
     """`is_primary = coalesce(upper(trim(c.is_primary)) == "Y", false)`."""
-    t1 = rt.call("trim", [row["is_primary"]], "varchar(1)")
-    t0 = rt.compare("==", rt.call("upper", [t1], "varchar(1)"), "Y")
+    t1 = row["is_primary"]
+    t2 = rt.upper((None if t1 is None else t1.strip(rt.WHITESPACE)))
+    t0 = rt.compare("==", t2, "Y")
     if t0 is None:
         t0 = False
     return t0
@@ -439,7 +430,7 @@ def contacts_join_cu_probe(row: Row, now: datetime.datetime) -> Any:
 
 def opportunities_opportunity_id(row: Row, now: datetime.datetime) -> Any:
     """`key opportunity_id = uuid_v5("legacy-crm/opportunities", opp_id)`."""
-    return rt.call("uuid_v5", ["legacy-crm/opportunities", row["opp_id"]], "uuid")
+    return rt.uuid_v5("legacy-crm/opportunities", row["opp_id"])
 
 
 def opportunities_legacy_opp_id(row: Row, now: datetime.datetime) -> Any:
@@ -454,21 +445,21 @@ def opportunities_account_id(row: Row, now: datetime.datetime) -> Any:
 
 def opportunities_stage(row: Row, now: datetime.datetime) -> Any:
     """`stage = stage_names[upper(trim(stage_code))] else reject "unknown opportunity stage code"`."""
-    t0 = rt.call("trim", [row["stage_code"]], "varchar(12)")
-    t1 = rt.call("upper", [t0], "varchar(12)")
-    return _lookup(LOOKUP_STAGE_NAMES, t1, "stage_names")
+    t0 = row["stage_code"]
+    t1 = rt.upper((None if t0 is None else t0.strip(rt.WHITESPACE)))
+    return _lookup_text(LOOKUP_STAGE_NAMES, t1, "stage_names")
 
 
 def opportunities_name(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `name = truncate(trim(opp_name), 120)`."""
-    t0 = rt.call("trim", [row["opp_name"]], "varchar(200)")
+    t0 = None if row["opp_name"] is None else row["opp_name"].strip(rt.WHITESPACE)
     return rt.call("truncate", [t0, 120], "varchar(120)")
 
 
 def opportunities_currency(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `currency = coalesce(upper(trim(currency)), "USD")`."""
-    t1 = rt.call("trim", [row["currency"]], "varchar(3)")
-    t0 = rt.call("upper", [t1], "varchar(3)")
+    t1 = None if row["currency"] is None else row["currency"].strip(rt.WHITESPACE)
+    t0 = rt.upper(t1)
     if t0 is None:
         t0 = "USD"
     return t0
@@ -507,7 +498,7 @@ def opportunities_created_at(row: Row, now: datetime.datetime) -> Any:
 
 def products_product_id(row: Row, now: datetime.datetime) -> Any:
     """`key product_id = uuid_v5("legacy-crm/products", prod_id)`."""
-    return rt.call("uuid_v5", ["legacy-crm/products", row["prod_id"]], "uuid")
+    return rt.uuid_v5("legacy-crm/products", row["prod_id"])
 
 
 def products_legacy_prod_id(row: Row, now: datetime.datetime) -> Any:
@@ -517,25 +508,24 @@ def products_legacy_prod_id(row: Row, now: datetime.datetime) -> Any:
 
 def products_description(row: Row, now: datetime.datetime) -> Any:
     """TRN-005 "ProdDesc truncated to 500 characters with an ellipsis": `description = truncate(trim(prod_desc), 500, "...")`."""
-    t0 = rt.call("trim", [row["prod_desc"]], "text")
+    t0 = None if row["prod_desc"] is None else row["prod_desc"].strip(rt.WHITESPACE)
     return rt.call("truncate", [t0, 500, "..."], "varchar(500)")
 
 
 def products_sku(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `sku = upper(trim(sku))`."""
-    t0 = rt.call("trim", [row["sku"]], "varchar(32)")
-    return rt.call("upper", [t0], "varchar(32)")
+    return rt.upper((None if row["sku"] is None else row["sku"].strip(rt.WHITESPACE)))
 
 
 def products_name(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `name = trim(prod_name)`."""
-    return rt.call("trim", [row["prod_name"]], "varchar(200)")
+    return None if row["prod_name"] is None else row["prod_name"].strip(rt.WHITESPACE)
 
 
 def products_category(row: Row, now: datetime.datetime) -> Any:
     """TRN-006 "Remove leading/trailing whitespace from string fields": `category = nullif(trim(category), "")`."""
-    t0 = rt.call("trim", [row["category"]], "varchar(50)")
-    return rt.call("nullif", [t0, ""], "varchar(50)")
+    t0 = None if row["category"] is None else row["category"].strip(rt.WHITESPACE)
+    return None if t0 == "" else t0
 
 
 def products_unit_price(row: Row, now: datetime.datetime) -> Any:
@@ -560,7 +550,7 @@ def default_products_is_active(row: Row, now: datetime.datetime) -> Any:
 
 def order_summaries_summary_id(group: list[Row], now: datetime.datetime) -> Any:
     """`key summary_id = uuid_v5("legacy-crm/order_summaries", cust_id)`."""
-    return rt.call("uuid_v5", [_C0, group[0]["cust_id"]], "uuid")
+    return rt.uuid_v5("legacy-crm/order_summaries", group[0]["cust_id"])
 
 
 def order_summaries_account_id(group: list[Row], now: datetime.datetime) -> Any:
@@ -617,59 +607,90 @@ def key_accounts(k0: Any) -> Any:
     if k0 is None:
         return None
     k0 = rt.cast(k0, "int")
-    return rt.cast(rt.call("uuid_v5", ["legacy-crm/accounts", k0], "uuid"), "uuid")
+    return rt.cast(rt.uuid_v5("legacy-crm/accounts", k0), "uuid")
 
 
 def map_accounts(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map accounts: legacy.customers -> crm.accounts: the target row, in column order, or Reject."""
-    account_id = _assign(
-        accounts_account_id, row, now, "uuid", True, "TRN-001", "account_id"
-    )
-    legacy_cust_id = _assign(
-        accounts_legacy_cust_id, row, now, "int", True, "TRN-001", "legacy_cust_id"
-    )
-    birth_date = _assign(
-        accounts_birth_date,
-        row,
-        now,
-        "date",
-        False,
-        "TRN-003",
-        "birth_date",
-        otherwise=accounts_birth_date_else,
-    )
-    account_status = _assign(
-        accounts_account_status,
-        row,
-        now,
-        "varchar(16)",
-        True,
-        "TRN-004",
-        "account_status",
-    )
-    first_name = _assign(
-        accounts_first_name, row, now, "varchar(100)", True, "TRN-006", "first_name"
-    )
-    last_name = _assign(
-        accounts_last_name, row, now, "varchar(100)", True, "TRN-006", "last_name"
-    )
-    company_name = _assign(
-        accounts_company_name,
-        row,
-        now,
-        "varchar(100)",
-        False,
-        "TRN-006",
-        "company_name",
-    )
-    email = _assign(accounts_email, row, now, "varchar(255)", False, "TRN-006", "email")
-    phone = _assign(accounts_phone, row, now, "varchar(30)", False, "TRN-006", "phone")
-    created_at = _assign(
-        accounts_created_at, row, now, "timestamp", False, None, "created_at"
-    )
-    migrated_at = _fill(
-        default_accounts_migrated_at, row, now, "timestamptz", True, "migrated_at"
-    )
+    # accounts_account_id
+    try:
+        account_id = rt.uuid_v5("legacy-crm/accounts", row["cust_id"])
+    except rt.Fail as f:
+        raise _failed("TRN-001", "account_id", f) from None
+    if account_id is None:
+        raise _failed("TRN-001", "account_id", _NOT_NULL)
+    # accounts_legacy_cust_id
+    try:
+        legacy_cust_id = row["cust_id"]
+        if legacy_cust_id is not None and legacy_cust_id not in _INT:
+            legacy_cust_id = rt.cast(legacy_cust_id, "int")
+    except rt.Fail as f:
+        raise _failed("TRN-001", "legacy_cust_id", f) from None
+    if legacy_cust_id is None:
+        raise _failed("TRN-001", "legacy_cust_id", _NOT_NULL)
+    # accounts_birth_date
+    birth_date = rt.parse_date_or_null(row["dob"], "%m/%d/%Y")
+    # accounts_account_status
+    try:
+        t0 = rt.upper(row["status_flag"])
+        account_status = LOOKUP_ACCOUNT_STATUS_NAMES.get(t0, "Inactive")
+        if account_status is not None and len(account_status) > 16:
+            account_status = rt.cast(account_status, "varchar(16)")
+    except rt.Fail as f:
+        raise _failed("TRN-004", "account_status", f) from None
+    if account_status is None:
+        raise _failed("TRN-004", "account_status", _NOT_NULL)
+    # accounts_first_name
+    try:
+        t0 = row["first_name"]
+        first_name = None if t0 is None else t0.strip(rt.WHITESPACE)
+        if first_name is not None and len(first_name) > 100:
+            first_name = rt.cast(first_name, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "first_name", f) from None
+    if first_name is None:
+        raise _failed("TRN-006", "first_name", _NOT_NULL)
+    # accounts_last_name
+    try:
+        t0 = row["last_name"]
+        last_name = None if t0 is None else t0.strip(rt.WHITESPACE)
+        if last_name is not None and len(last_name) > 100:
+            last_name = rt.cast(last_name, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "last_name", f) from None
+    if last_name is None:
+        raise _failed("TRN-006", "last_name", _NOT_NULL)
+    # accounts_company_name
+    try:
+        t0 = row["company_name"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        company_name = None if t1 == "" else t1
+        if company_name is not None and len(company_name) > 100:
+            company_name = rt.cast(company_name, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "company_name", f) from None
+    # accounts_email
+    try:
+        t0 = None if row["email"] is None else row["email"].strip(rt.WHITESPACE)
+        email = rt.lower(t0)
+        if email is not None and len(email) > 255:
+            email = rt.cast(email, "varchar(255)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "email", f) from None
+    # accounts_phone
+    try:
+        t0 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
+        phone = None if t0 == "" else t0
+        if phone is not None and len(phone) > 30:
+            phone = rt.cast(phone, "varchar(30)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "phone", f) from None
+    # accounts_created_at
+    created_at = row["created_date"]
+    # default_accounts_migrated_at
+    migrated_at = now
+    if migrated_at is None:
+        raise _failed(None, "migrated_at", _NOT_NULL, default=True)
     return (
         account_id,
         legacy_cust_id,
@@ -687,43 +708,105 @@ def map_accounts(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_addresses(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map addresses: legacy.customers -> crm.addresses: the target row, in column order, or Reject."""
-    address_id = _assign(
-        addresses_address_id, row, now, "uuid", True, None, "address_id"
-    )
-    account_id = _assign(
-        addresses_account_id, row, now, "uuid", True, None, "account_id"
-    )
-    street2 = _assign(
-        addresses_street2, row, now, "varchar(150)", False, "TRN-002", "street2"
-    )
-    street = _assign(
-        addresses_street,
-        row,
-        now,
-        "varchar(150)",
-        True,
-        "TRN-006",
-        "street",
-        reject="AddressLine1 missing",
-    )
-    city = _assign(addresses_city, row, now, "varchar(60)", False, "TRN-006", "city")
-    state = _assign(addresses_state, row, now, "varchar(30)", False, "TRN-006", "state")
-    postal_code = _assign(
-        addresses_postal_code, row, now, "varchar(12)", False, "TRN-006", "postal_code"
-    )
-    country = _assign(
-        addresses_country,
-        row,
-        now,
-        "char(2)",
-        True,
-        "TRN-006",
-        "country",
-        default=default_addresses_country,
-    )
-    address_type = _fill(
-        default_addresses_address_type, row, now, "varchar(16)", True, "address_type"
-    )
+    # addresses_address_id
+    try:
+        address_id = rt.uuid_v5("legacy-crm/addresses", row["cust_id"])
+    except rt.Fail as f:
+        raise _failed(None, "address_id", f) from None
+    if address_id is None:
+        raise _failed(None, "address_id", _NOT_NULL)
+    # addresses_account_id
+    try:
+        account_id = key_accounts(row["cust_id"])
+    except rt.Fail as f:
+        raise _failed(None, "account_id", f) from None
+    if account_id is None:
+        raise _failed(None, "account_id", _NOT_NULL)
+    # addresses_street2
+    try:
+        t0 = row["address_line3"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        if ((None if t1 == "" else t1) is None) is True:
+            t3 = row["address_line2"]
+            t4 = None if t3 is None else t3.strip(rt.WHITESPACE)
+            t2 = None if t4 == "" else t4
+        else:
+            t6 = row["address_line2"]
+            t5 = None if t6 is None else t6.strip(rt.WHITESPACE)
+            if t5 is None:
+                t5 = ""
+            t8 = _concat(t5, " ")
+            t7 = row["address_line3"]
+            t9 = _concat(t8, (None if t7 is None else t7.strip(rt.WHITESPACE)))
+            t2 = None if t9 is None else t9.strip(rt.WHITESPACE)
+        street2 = rt.call("truncate", [t2, 150], "varchar(150)")
+        if street2 is not None and len(street2) > 150:
+            street2 = rt.cast(street2, "varchar(150)")
+    except rt.Fail as f:
+        raise _failed("TRN-002", "street2", f) from None
+    # addresses_street
+    try:
+        t0 = row["address_line1"]
+        street = None if t0 is None else t0.strip(rt.WHITESPACE)
+        if street is not None and len(street) > 150:
+            street = rt.cast(street, "varchar(150)")
+    except rt.Fail:
+        raise Reject("TRN-006", "street", "AddressLine1 missing") from None
+    if street is None:
+        raise Reject("TRN-006", "street", "AddressLine1 missing")
+    # addresses_city
+    try:
+        t0 = None if row["city"] is None else row["city"].strip(rt.WHITESPACE)
+        city = None if t0 == "" else t0
+        if city is not None and len(city) > 60:
+            city = rt.cast(city, "varchar(60)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "city", f) from None
+    # addresses_state
+    try:
+        t0 = None if row["state"] is None else row["state"].strip(rt.WHITESPACE)
+        state = rt.upper(t0)
+        if state is not None and len(state) > 30:
+            state = rt.cast(state, "varchar(30)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "state", f) from None
+    # addresses_postal_code
+    try:
+        t0 = row["postal_code"]
+        postal_code = None if t0 is None else t0.strip(rt.WHITESPACE)
+        if postal_code is not None and len(postal_code) > 12:
+            postal_code = rt.cast(postal_code, "varchar(12)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "postal_code", f) from None
+    # addresses_country
+    try:
+        t1 = None if row["country"] is None else row["country"].strip(rt.WHITESPACE)
+        t0 = rt.upper(t1)
+        if t0 is None:
+            t0 = "US"
+        country = t0
+        if country is not None and len(country) > 2:
+            country = rt.cast(country, "char(2)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "country", f) from None
+    if country is None:
+        try:
+            country = "US"
+            if country is not None and len(country) > 2:
+                country = rt.cast(country, "char(2)")
+        except rt.Fail as f:
+            raise _failed("TRN-006", "country", f) from None
+        if country is None:
+            raise _failed("TRN-006", "country", _NOT_NULL)
+    # default_addresses_address_type
+    try:
+        address_type = "billing"
+        if address_type is not None and len(address_type) > 16:
+            address_type = rt.cast(address_type, "varchar(16)")
+    except rt.Fail as f:
+        raise _failed(None, "address_type", f, default=True) from None
+    if address_type is None:
+        raise _failed(None, "address_type", _NOT_NULL, default=True)
     return (
         address_id,
         account_id,
@@ -739,59 +822,113 @@ def map_addresses(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_contacts(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map contacts: legacy.contacts -> crm.contacts: the target row, in column order, or Reject."""
-    contact_id = _assign(
-        contacts_contact_id, row, now, "uuid", True, None, "contact_id"
-    )
-    legacy_contact_id = _assign(
-        contacts_legacy_contact_id, row, now, "int", True, None, "legacy_contact_id"
-    )
-    account_id = _assign(
-        contacts_account_id,
-        row,
-        now,
-        "uuid",
-        True,
-        None,
-        "account_id",
-        reject="orphan contact: CustID not found in Customers",
-    )
-    first_name = _assign(
-        contacts_first_name, row, now, "varchar(100)", False, "TRN-006", "first_name"
-    )
-    last_name = _assign(
-        contacts_last_name, row, now, "varchar(100)", True, "TRN-006", "last_name"
-    )
-    email = _assign(contacts_email, row, now, "varchar(255)", False, "TRN-006", "email")
-    phone = _assign(contacts_phone, row, now, "varchar(30)", False, "TRN-006", "phone")
-    mobile = _assign(
-        contacts_mobile, row, now, "varchar(30)", False, "TRN-006", "mobile"
-    )
-    job_title = _assign(
-        contacts_job_title, row, now, "varchar(100)", False, "TRN-006", "job_title"
-    )
-    is_primary = _assign(
-        contacts_is_primary,
-        row,
-        now,
-        "bool",
-        True,
-        None,
-        "is_primary",
-        default=default_contacts_is_primary,
-    )
-    email_opt_out = _assign(
-        contacts_email_opt_out,
-        row,
-        now,
-        "bool",
-        True,
-        None,
-        "email_opt_out",
-        default=default_contacts_email_opt_out,
-    )
-    created_at = _assign(
-        contacts_created_at, row, now, "timestamp", False, None, "created_at"
-    )
+    # contacts_contact_id
+    try:
+        contact_id = rt.uuid_v5("legacy-crm/contacts", row["contact_id"])
+    except rt.Fail as f:
+        raise _failed(None, "contact_id", f) from None
+    if contact_id is None:
+        raise _failed(None, "contact_id", _NOT_NULL)
+    # contacts_legacy_contact_id
+    try:
+        legacy_contact_id = row["contact_id"]
+        if legacy_contact_id is not None and legacy_contact_id not in _INT:
+            legacy_contact_id = rt.cast(legacy_contact_id, "int")
+    except rt.Fail as f:
+        raise _failed(None, "legacy_contact_id", f) from None
+    if legacy_contact_id is None:
+        raise _failed(None, "legacy_contact_id", _NOT_NULL)
+    # contacts_account_id
+    try:
+        account_id = key_accounts(row["cu.cust_id"])
+    except rt.Fail:
+        raise Reject(
+            None, "account_id", "orphan contact: CustID not found in Customers"
+        ) from None
+    if account_id is None:
+        raise Reject(
+            None, "account_id", "orphan contact: CustID not found in Customers"
+        )
+    # contacts_first_name
+    try:
+        t0 = row["first_name"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        first_name = None if t1 == "" else t1
+        if first_name is not None and len(first_name) > 100:
+            first_name = rt.cast(first_name, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "first_name", f) from None
+    # contacts_last_name
+    try:
+        t0 = row["last_name"]
+        last_name = None if t0 is None else t0.strip(rt.WHITESPACE)
+        if last_name is not None and len(last_name) > 100:
+            last_name = rt.cast(last_name, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "last_name", f) from None
+    if last_name is None:
+        raise _failed("TRN-006", "last_name", _NOT_NULL)
+    # contacts_email
+    try:
+        t0 = None if row["email"] is None else row["email"].strip(rt.WHITESPACE)
+        email = rt.lower(t0)
+        if email is not None and len(email) > 255:
+            email = rt.cast(email, "varchar(255)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "email", f) from None
+    # contacts_phone
+    try:
+        t0 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
+        phone = None if t0 == "" else t0
+        if phone is not None and len(phone) > 30:
+            phone = rt.cast(phone, "varchar(30)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "phone", f) from None
+    # contacts_mobile
+    try:
+        t0 = None if row["mobile"] is None else row["mobile"].strip(rt.WHITESPACE)
+        mobile = None if t0 == "" else t0
+        if mobile is not None and len(mobile) > 30:
+            mobile = rt.cast(mobile, "varchar(30)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "mobile", f) from None
+    # contacts_job_title
+    try:
+        t0 = row["job_title"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        job_title = None if t1 == "" else t1
+        if job_title is not None and len(job_title) > 100:
+            job_title = rt.cast(job_title, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "job_title", f) from None
+    # contacts_is_primary
+    try:
+        t1 = row["is_primary"]
+        t2 = rt.upper((None if t1 is None else t1.strip(rt.WHITESPACE)))
+        t0 = rt.compare("==", t2, "Y")
+        if t0 is None:
+            t0 = False
+        is_primary = t0
+    except rt.Fail as f:
+        raise _failed(None, "is_primary", f) from None
+    if is_primary is None:
+        is_primary = False
+        if is_primary is None:
+            raise _failed(None, "is_primary", _NOT_NULL)
+    # contacts_email_opt_out
+    try:
+        t0 = rt.compare("==", row["opted_out"], 1)
+        if t0 is None:
+            t0 = False
+        email_opt_out = t0
+    except rt.Fail as f:
+        raise _failed(None, "email_opt_out", f) from None
+    if email_opt_out is None:
+        email_opt_out = False
+        if email_opt_out is None:
+            raise _failed(None, "email_opt_out", _NOT_NULL)
+    # contacts_created_at
+    created_at = row["created_date"]
     return (
         contact_id,
         account_id,
@@ -810,50 +947,94 @@ def map_contacts(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_opportunities(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map opportunities: legacy.opportunities -> crm.opportunities: the target row, in column order, or Reject."""
-    opportunity_id = _assign(
-        opportunities_opportunity_id, row, now, "uuid", True, None, "opportunity_id"
-    )
-    legacy_opp_id = _assign(
-        opportunities_legacy_opp_id, row, now, "int", True, None, "legacy_opp_id"
-    )
-    account_id = _assign(
-        opportunities_account_id, row, now, "uuid", True, None, "account_id"
-    )
-    stage = _assign(
-        opportunities_stage,
-        row,
-        now,
-        "varchar(32)",
-        True,
-        None,
-        "stage",
-        reject="unknown opportunity stage code",
-    )
-    name = _assign(
-        opportunities_name, row, now, "varchar(120)", True, "TRN-006", "name"
-    )
-    currency = _assign(
-        opportunities_currency,
-        row,
-        now,
-        "char(3)",
-        True,
-        "TRN-006",
-        "currency",
-        default=default_opportunities_currency,
-    )
-    amount = _assign(
-        opportunities_amount, row, now, "decimal(14,2)", False, None, "amount"
-    )
-    close_date = _assign(
-        opportunities_close_date, row, now, "date", False, None, "close_date"
-    )
-    probability = _assign(
-        opportunities_probability, row, now, "int", False, None, "probability"
-    )
-    created_at = _assign(
-        opportunities_created_at, row, now, "timestamp", False, None, "created_at"
-    )
+    # opportunities_opportunity_id
+    try:
+        opportunity_id = rt.uuid_v5("legacy-crm/opportunities", row["opp_id"])
+    except rt.Fail as f:
+        raise _failed(None, "opportunity_id", f) from None
+    if opportunity_id is None:
+        raise _failed(None, "opportunity_id", _NOT_NULL)
+    # opportunities_legacy_opp_id
+    try:
+        legacy_opp_id = row["opp_id"]
+        if legacy_opp_id is not None and legacy_opp_id not in _INT:
+            legacy_opp_id = rt.cast(legacy_opp_id, "int")
+    except rt.Fail as f:
+        raise _failed(None, "legacy_opp_id", f) from None
+    if legacy_opp_id is None:
+        raise _failed(None, "legacy_opp_id", _NOT_NULL)
+    # opportunities_account_id
+    try:
+        account_id = key_accounts(row["cust_id"])
+    except rt.Fail as f:
+        raise _failed(None, "account_id", f) from None
+    if account_id is None:
+        raise _failed(None, "account_id", _NOT_NULL)
+    # opportunities_stage
+    try:
+        t0 = row["stage_code"]
+        t1 = rt.upper((None if t0 is None else t0.strip(rt.WHITESPACE)))
+        stage = _lookup_text(LOOKUP_STAGE_NAMES, t1, "stage_names")
+        if stage is not None and len(stage) > 32:
+            stage = rt.cast(stage, "varchar(32)")
+    except rt.Fail:
+        raise Reject(None, "stage", "unknown opportunity stage code") from None
+    if stage is None:
+        raise Reject(None, "stage", "unknown opportunity stage code")
+    # opportunities_name
+    try:
+        t0 = row["opp_name"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        name = rt.call("truncate", [t1, 120], "varchar(120)")
+        if name is not None and len(name) > 120:
+            name = rt.cast(name, "varchar(120)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "name", f) from None
+    if name is None:
+        raise _failed("TRN-006", "name", _NOT_NULL)
+    # opportunities_currency
+    try:
+        t1 = row["currency"]
+        t0 = rt.upper((None if t1 is None else t1.strip(rt.WHITESPACE)))
+        if t0 is None:
+            t0 = "USD"
+        currency = t0
+        if currency is not None and len(currency) > 3:
+            currency = rt.cast(currency, "char(3)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "currency", f) from None
+    if currency is None:
+        try:
+            currency = "USD"
+            if currency is not None and len(currency) > 3:
+                currency = rt.cast(currency, "char(3)")
+        except rt.Fail as f:
+            raise _failed("TRN-006", "currency", f) from None
+        if currency is None:
+            raise _failed("TRN-006", "currency", _NOT_NULL)
+    # opportunities_amount
+    try:
+        amount = row["amount"]
+        amount = rt.cast(amount, "decimal(14,2)")
+    except rt.Fail as f:
+        raise _failed(None, "amount", f) from None
+    # opportunities_close_date
+    close_date = row["close_date"]
+    # opportunities_probability
+    try:
+        t0 = rt.compare(">=", row["probability"], 0)
+        t1 = rt.compare("<=", row["probability"], 100)
+        if _and3(t0, t1) is True:
+            t2 = row["probability"]
+        else:
+            t2 = rt.cast(None, "int")
+        probability = t2
+        if probability is not None and probability not in _INT:
+            probability = rt.cast(probability, "int")
+    except rt.Fail as f:
+        raise _failed(None, "probability", f) from None
+    # opportunities_created_at
+    created_at = row["created_date"]
     return (
         opportunity_id,
         account_id,
@@ -870,33 +1051,80 @@ def map_opportunities(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_products(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map products: legacy.products -> crm.products: the target row, in column order, or Reject."""
-    product_id = _assign(
-        products_product_id, row, now, "uuid", True, None, "product_id"
-    )
-    legacy_prod_id = _assign(
-        products_legacy_prod_id, row, now, "int", True, None, "legacy_prod_id"
-    )
-    description = _assign(
-        products_description, row, now, "varchar(500)", False, "TRN-005", "description"
-    )
-    sku = _assign(products_sku, row, now, "varchar(32)", True, "TRN-006", "sku")
-    name = _assign(products_name, row, now, "varchar(200)", True, "TRN-006", "name")
-    category = _assign(
-        products_category, row, now, "varchar(50)", False, "TRN-006", "category"
-    )
-    unit_price = _assign(
-        products_unit_price, row, now, "decimal(12,2)", False, None, "unit_price"
-    )
-    is_active = _assign(
-        products_is_active,
-        row,
-        now,
-        "bool",
-        True,
-        None,
-        "is_active",
-        default=default_products_is_active,
-    )
+    # products_product_id
+    try:
+        product_id = rt.uuid_v5("legacy-crm/products", row["prod_id"])
+    except rt.Fail as f:
+        raise _failed(None, "product_id", f) from None
+    if product_id is None:
+        raise _failed(None, "product_id", _NOT_NULL)
+    # products_legacy_prod_id
+    try:
+        legacy_prod_id = row["prod_id"]
+        if legacy_prod_id is not None and legacy_prod_id not in _INT:
+            legacy_prod_id = rt.cast(legacy_prod_id, "int")
+    except rt.Fail as f:
+        raise _failed(None, "legacy_prod_id", f) from None
+    if legacy_prod_id is None:
+        raise _failed(None, "legacy_prod_id", _NOT_NULL)
+    # products_description
+    try:
+        t0 = row["prod_desc"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        description = rt.call("truncate", [t1, 500, "..."], "varchar(500)")
+        if description is not None and len(description) > 500:
+            description = rt.cast(description, "varchar(500)")
+    except rt.Fail as f:
+        raise _failed("TRN-005", "description", f) from None
+    # products_sku
+    try:
+        t0 = None if row["sku"] is None else row["sku"].strip(rt.WHITESPACE)
+        sku = rt.upper(t0)
+        if sku is not None and len(sku) > 32:
+            sku = rt.cast(sku, "varchar(32)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "sku", f) from None
+    if sku is None:
+        raise _failed("TRN-006", "sku", _NOT_NULL)
+    # products_name
+    try:
+        t0 = row["prod_name"]
+        name = None if t0 is None else t0.strip(rt.WHITESPACE)
+        if name is not None and len(name) > 200:
+            name = rt.cast(name, "varchar(200)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "name", f) from None
+    if name is None:
+        raise _failed("TRN-006", "name", _NOT_NULL)
+    # products_category
+    try:
+        t0 = row["category"]
+        t1 = None if t0 is None else t0.strip(rt.WHITESPACE)
+        category = None if t1 == "" else t1
+        if category is not None and len(category) > 50:
+            category = rt.cast(category, "varchar(50)")
+    except rt.Fail as f:
+        raise _failed("TRN-006", "category", f) from None
+    # products_unit_price
+    try:
+        unit_price = row["unit_price"]
+        unit_price = rt.cast(unit_price, "decimal(12,2)")
+    except rt.Fail as f:
+        raise _failed(None, "unit_price", f) from None
+    # products_is_active
+    try:
+        t0 = row["discontinued"]
+        if t0 is None:
+            t0 = 0
+        if t0 is not None:
+            t0 = rt.cast(t0, "int")
+        is_active = rt.compare("==", t0, 0)
+    except rt.Fail as f:
+        raise _failed(None, "is_active", f) from None
+    if is_active is None:
+        is_active = True
+        if is_active is None:
+            raise _failed(None, "is_active", _NOT_NULL)
     return (
         product_id,
         legacy_prod_id,
@@ -911,55 +1139,80 @@ def map_products(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_order_summaries(group: list[Row], now: datetime.datetime) -> tuple[Any, ...]:
     """map order_summaries: legacy.orders -> crm.order_summaries: the target row, in column order, or Reject."""
-    summary_id = _assign(
-        order_summaries_summary_id, group, now, "uuid", True, None, "summary_id"
-    )
-    account_id = _assign(
-        order_summaries_account_id, group, now, "uuid", True, None, "account_id"
-    )
-    order_count = _assign(
-        order_summaries_order_count, group, now, "bigint", True, None, "order_count"
-    )
-    cancelled_count = _assign(
-        order_summaries_cancelled_count,
-        group,
-        now,
-        "bigint",
-        True,
-        None,
-        "cancelled_count",
-    )
-    units_ordered = _assign(
-        order_summaries_units_ordered, group, now, "bigint", True, None, "units_ordered"
-    )
-    total_amount = _assign(
-        order_summaries_total_amount,
-        group,
-        now,
-        "decimal(14,2)",
-        True,
-        None,
-        "total_amount",
-        reject="account order total exceeds decimal(14,2)",
-    )
-    first_order_date = _assign(
-        order_summaries_first_order_date,
-        group,
-        now,
-        "date",
-        True,
-        None,
-        "first_order_date",
-    )
-    last_order_date = _assign(
-        order_summaries_last_order_date,
-        group,
-        now,
-        "date",
-        True,
-        None,
-        "last_order_date",
-    )
+    # order_summaries_summary_id
+    try:
+        summary_id = rt.uuid_v5("legacy-crm/order_summaries", group[0]["cust_id"])
+    except rt.Fail as f:
+        raise _failed(None, "summary_id", f) from None
+    if summary_id is None:
+        raise _failed(None, "summary_id", _NOT_NULL)
+    # order_summaries_account_id
+    try:
+        account_id = key_accounts(group[0]["cust_id"])
+    except rt.Fail as f:
+        raise _failed(None, "account_id", f) from None
+    if account_id is None:
+        raise _failed(None, "account_id", _NOT_NULL)
+    # order_summaries_order_count
+    try:
+        order_count = len(group)
+        if order_count is not None and order_count not in _BIGINT:
+            order_count = rt.cast(order_count, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "order_count", f) from None
+    if order_count is None:
+        raise _failed(None, "order_count", _NOT_NULL)
+    # order_summaries_cancelled_count
+    try:
+
+        def t1(row: Row) -> Any:
+            if rt.compare("==", row["status"], "X") is True:
+                t0 = 1
+            else:
+                t0 = 0
+            return t0
+
+        cancelled_count = rt.agg("sum", [t1(row) for row in group], "bigint")
+        if cancelled_count is not None and cancelled_count not in _BIGINT:
+            cancelled_count = rt.cast(cancelled_count, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "cancelled_count", f) from None
+    if cancelled_count is None:
+        raise _failed(None, "cancelled_count", _NOT_NULL)
+    # order_summaries_units_ordered
+    try:
+        units_ordered = rt.agg("sum", [row["quantity"] for row in group], "bigint")
+        if units_ordered is not None and units_ordered not in _BIGINT:
+            units_ordered = rt.cast(units_ordered, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "units_ordered", f) from None
+    if units_ordered is None:
+        raise _failed(None, "units_ordered", _NOT_NULL)
+    # order_summaries_total_amount
+    try:
+        t0 = rt.agg("sum", [row["order_total"] for row in group], "decimal(38,2)")
+        total_amount = rt.cast(t0, "decimal(14,2)")
+        total_amount = rt.cast(total_amount, "decimal(14,2)")
+    except rt.Fail:
+        raise Reject(
+            None, "total_amount", "account order total exceeds decimal(14,2)"
+        ) from None
+    if total_amount is None:
+        raise Reject(None, "total_amount", "account order total exceeds decimal(14,2)")
+    # order_summaries_first_order_date
+    try:
+        first_order_date = rt.agg("min", [row["order_date"] for row in group], "date")
+    except rt.Fail as f:
+        raise _failed(None, "first_order_date", f) from None
+    if first_order_date is None:
+        raise _failed(None, "first_order_date", _NOT_NULL)
+    # order_summaries_last_order_date
+    try:
+        last_order_date = rt.agg("max", [row["order_date"] for row in group], "date")
+    except rt.Fail as f:
+        raise _failed(None, "last_order_date", f) from None
+    if last_order_date is None:
+        raise _failed(None, "last_order_date", _NOT_NULL)
     return (
         summary_id,
         account_id,
@@ -1051,6 +1304,63 @@ MAPS: dict[str, Map] = {
             "timestamptz",
         ),
         ("cust_id",),
+        (
+            Assign(
+                "account_id", accounts_account_id, True, "TRN-001", None, None, None
+            ),
+            Assign(
+                "legacy_cust_id",
+                accounts_legacy_cust_id,
+                True,
+                "TRN-001",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "birth_date",
+                accounts_birth_date,
+                False,
+                "TRN-003",
+                None,
+                accounts_birth_date_else,
+                None,
+            ),
+            Assign(
+                "account_status",
+                accounts_account_status,
+                True,
+                "TRN-004",
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "first_name", accounts_first_name, True, "TRN-006", None, None, None
+            ),
+            Assign("last_name", accounts_last_name, True, "TRN-006", None, None, None),
+            Assign(
+                "company_name",
+                accounts_company_name,
+                False,
+                "TRN-006",
+                None,
+                None,
+                None,
+            ),
+            Assign("email", accounts_email, False, "TRN-006", None, None, None),
+            Assign("phone", accounts_phone, False, "TRN-006", None, None, None),
+            Assign("created_at", accounts_created_at, False, None, None, None, None),
+            Assign(
+                "migrated_at",
+                None,
+                True,
+                None,
+                None,
+                None,
+                default_accounts_migrated_at,
+            ),
+        ),
     ),
     "addresses": Map(
         "addresses",
@@ -1125,6 +1435,43 @@ MAPS: dict[str, Map] = {
             "char(2)",
         ),
         ("cust_id",),
+        (
+            Assign("address_id", addresses_address_id, True, None, None, None, None),
+            Assign("account_id", addresses_account_id, True, None, None, None, None),
+            Assign("street2", addresses_street2, False, "TRN-002", None, None, None),
+            Assign(
+                "street",
+                addresses_street,
+                True,
+                "TRN-006",
+                "AddressLine1 missing",
+                None,
+                None,
+            ),
+            Assign("city", addresses_city, False, "TRN-006", None, None, None),
+            Assign("state", addresses_state, False, "TRN-006", None, None, None),
+            Assign(
+                "postal_code", addresses_postal_code, False, "TRN-006", None, None, None
+            ),
+            Assign(
+                "country",
+                addresses_country,
+                True,
+                "TRN-006",
+                None,
+                None,
+                default_addresses_country,
+            ),
+            Assign(
+                "address_type",
+                None,
+                True,
+                None,
+                None,
+                None,
+                default_addresses_address_type,
+            ),
+        ),
     ),
     "contacts": Map(
         "contacts",
@@ -1239,6 +1586,54 @@ MAPS: dict[str, Map] = {
             "timestamp",
         ),
         ("contact_id",),
+        (
+            Assign("contact_id", contacts_contact_id, True, None, None, None, None),
+            Assign(
+                "legacy_contact_id",
+                contacts_legacy_contact_id,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "account_id",
+                contacts_account_id,
+                True,
+                None,
+                "orphan contact: CustID not found in Customers",
+                None,
+                None,
+            ),
+            Assign(
+                "first_name", contacts_first_name, False, "TRN-006", None, None, None
+            ),
+            Assign("last_name", contacts_last_name, True, "TRN-006", None, None, None),
+            Assign("email", contacts_email, False, "TRN-006", None, None, None),
+            Assign("phone", contacts_phone, False, "TRN-006", None, None, None),
+            Assign("mobile", contacts_mobile, False, "TRN-006", None, None, None),
+            Assign("job_title", contacts_job_title, False, "TRN-006", None, None, None),
+            Assign(
+                "is_primary",
+                contacts_is_primary,
+                True,
+                None,
+                None,
+                None,
+                default_contacts_is_primary,
+            ),
+            Assign(
+                "email_opt_out",
+                contacts_email_opt_out,
+                True,
+                None,
+                None,
+                None,
+                default_contacts_email_opt_out,
+            ),
+            Assign("created_at", contacts_created_at, False, None, None, None, None),
+        ),
     ),
     "opportunities": Map(
         "opportunities",
@@ -1303,6 +1698,58 @@ MAPS: dict[str, Map] = {
             "timestamp",
         ),
         ("opp_id",),
+        (
+            Assign(
+                "opportunity_id",
+                opportunities_opportunity_id,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "legacy_opp_id",
+                opportunities_legacy_opp_id,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "account_id", opportunities_account_id, True, None, None, None, None
+            ),
+            Assign(
+                "stage",
+                opportunities_stage,
+                True,
+                None,
+                "unknown opportunity stage code",
+                None,
+                None,
+            ),
+            Assign("name", opportunities_name, True, "TRN-006", None, None, None),
+            Assign(
+                "currency",
+                opportunities_currency,
+                True,
+                "TRN-006",
+                None,
+                None,
+                default_opportunities_currency,
+            ),
+            Assign("amount", opportunities_amount, False, None, None, None, None),
+            Assign(
+                "close_date", opportunities_close_date, False, None, None, None, None
+            ),
+            Assign(
+                "probability", opportunities_probability, False, None, None, None, None
+            ),
+            Assign(
+                "created_at", opportunities_created_at, False, None, None, None, None
+            ),
+        ),
     ),
     "products": Map(
         "products",
@@ -1357,6 +1804,28 @@ MAPS: dict[str, Map] = {
             "bool",
         ),
         ("prod_id",),
+        (
+            Assign("product_id", products_product_id, True, None, None, None, None),
+            Assign(
+                "legacy_prod_id", products_legacy_prod_id, True, None, None, None, None
+            ),
+            Assign(
+                "description", products_description, False, "TRN-005", None, None, None
+            ),
+            Assign("sku", products_sku, True, "TRN-006", None, None, None),
+            Assign("name", products_name, True, "TRN-006", None, None, None),
+            Assign("category", products_category, False, "TRN-006", None, None, None),
+            Assign("unit_price", products_unit_price, False, None, None, None, None),
+            Assign(
+                "is_active",
+                products_is_active,
+                True,
+                None,
+                None,
+                None,
+                default_products_is_active,
+            ),
+        ),
     ),
     "order_summaries": Map(
         "order_summaries",
@@ -1394,5 +1863,61 @@ MAPS: dict[str, Map] = {
         ),
         ("uuid", "uuid", "bigint", "bigint", "bigint", "decimal(14,2)", "date", "date"),
         ("order_id",),
+        (
+            Assign(
+                "summary_id", order_summaries_summary_id, True, None, None, None, None
+            ),
+            Assign(
+                "account_id", order_summaries_account_id, True, None, None, None, None
+            ),
+            Assign(
+                "order_count", order_summaries_order_count, True, None, None, None, None
+            ),
+            Assign(
+                "cancelled_count",
+                order_summaries_cancelled_count,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "units_ordered",
+                order_summaries_units_ordered,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "total_amount",
+                order_summaries_total_amount,
+                True,
+                None,
+                "account order total exceeds decimal(14,2)",
+                None,
+                None,
+            ),
+            Assign(
+                "first_order_date",
+                order_summaries_first_order_date,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "last_order_date",
+                order_summaries_last_order_date,
+                True,
+                None,
+                None,
+                None,
+                None,
+            ),
+        ),
     ),
 }

@@ -61,10 +61,15 @@ __all__ = [
     "like",
     "lookup_key",
     "lookup_miss",
+    "lower",
     "negate",
+    "parse_date",
+    "parse_date_or_null",
     "parse_type",
     "store",
     "to_text",
+    "upper",
+    "uuid_v5",
 ]
 
 UTC = _dt.timezone.utc
@@ -1900,19 +1905,21 @@ def _uuid_namespace(namespace: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, namespace)
 
 
-@lru_cache(maxsize=1024)
-def _uuid_namespace_bytes(namespace: str) -> bytes:
-    return _uuid_namespace(namespace).bytes
+# Per namespace, SHA-1 fed with its bytes: copying it skips both.
+_NAMESPACE_SHA1: dict[str, Any] = {}
 
-
-# UUID(bytes=…, version=5) as masks on the integer: variant RFC 4122.
-_UUID_V5_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+# UUID(bytes=…, version=5) as masks on the integer: variant RFC 4122. Both
+# positive, so `&` and `|` stay on 128-bit magnitudes.
+_UUID_V5_KEEP = ((1 << 128) - 1) & ~((0xC000 << 48) | (0xF000 << 64))
 _UUID_V5_SET = (0x8000 << 48) | (5 << 76)
 
 
-def _uuid_v5(namespace: str, values: list[Any]) -> uuid.UUID:
+def uuid_v5(namespace: str | None, *values: Any) -> uuid.UUID | None:
+    """`uuid_v5(namespace, v, …)`: NULL if any argument is NULL."""
+    if namespace is None or None in values:
+        return None
     if len(values) == 1 and type(values[0]) in (int, str):
-        name = to_text(values[0])
+        name = str(values[0])
     else:
         texts = []
         for v in values:
@@ -1921,15 +1928,27 @@ def _uuid_v5(namespace: str, values: list[Any]) -> uuid.UUID:
                 raise Fail("uuid_v5 cannot hash bytes")
             texts.append(t)
         name = UUID_V5_SEPARATOR.join(texts)
-    # uuid.uuid5(namespace, name), without rebuilding the namespace's bytes.
-    digest = hashlib.sha1(
-        _uuid_namespace_bytes(namespace) + name.encode("utf-8")
-    ).digest()
-    i = int.from_bytes(digest[:16], "big")
-    return _uuid_from_int((i & _UUID_V5_CLEAR) | _UUID_V5_SET)
+    # uuid.uuid5(namespace, name), without rebuilding the namespace's part
+    # or checking the arguments of UUID(int=…).
+    sha1 = _NAMESPACE_SHA1.get(namespace)
+    if sha1 is None:
+        sha1 = hashlib.sha1(_uuid_namespace(namespace).bytes)
+        if len(_NAMESPACE_SHA1) < 1024:
+            _NAMESPACE_SHA1[namespace] = sha1
+    h = sha1.copy()
+    h.update(name.encode())
+    i = int.from_bytes(h.digest()[:16], "big")
+    if _uuid_from_int is not _uuid_object:
+        return _uuid_from_int((i & _UUID_V5_KEEP) | _UUID_V5_SET)
+    u = _new_object(uuid.UUID)
+    _set_int(u, (i & _UUID_V5_KEEP) | _UUID_V5_SET)
+    _set_is_safe(u, _UUID_SAFE_UNKNOWN)
+    return u
 
 
-_new_object, _set_slot = object.__new__, object.__setattr__
+_new_object = object.__new__
+_set_int = uuid.UUID.__dict__["int"].__set__
+_set_is_safe = uuid.UUID.__dict__["is_safe"].__set__
 _UUID_SAFE_UNKNOWN = uuid.SafeUUID.unknown
 
 
@@ -1937,8 +1956,8 @@ def _uuid_object(i: int) -> uuid.UUID:
     # What UUID(int=i) makes, without its argument checks: the same two
     # slots, set the way its __init__ sets them.
     u = _new_object(uuid.UUID)
-    _set_slot(u, "int", i)
-    _set_slot(u, "is_safe", _UUID_SAFE_UNKNOWN)
+    _set_int(u, i)
+    _set_is_safe(u, _UUID_SAFE_UNKNOWN)
     return u
 
 
@@ -1955,6 +1974,53 @@ def _choose_uuid_from_int() -> Callable[[int], uuid.UUID]:
 
 
 _uuid_from_int = _choose_uuid_from_int()
+
+
+def upper(s: str | None) -> str | None:
+    """`upper(s)` of a text."""
+    return None if s is None else _upper(s)
+
+
+def lower(s: str | None) -> str | None:
+    """`lower(s)` of a text."""
+    return None if s is None else _lower(s)
+
+
+def parse_date(s: str | None, fmt: str | None) -> _dt.date | None:
+    """`parse_date(s, fmt)` of two texts."""
+    got = _read_date(s, fmt)
+    if type(got) is str:
+        raise Fail(got)
+    return got
+
+
+def parse_date_or_null(s: str | None, fmt: str | None) -> _dt.date | None:
+    """`parse_date(s, fmt) else null` into a date column: NULL for a text
+    parse_date refuses, without raising."""
+    got = _read_date(s, fmt)
+    return None if type(got) is str else got
+
+
+# What parse_date gave per (text, format), dates repeating as they do: the
+# date, or the message of its failure.
+_DATES_READ: dict[tuple[str, str], _dt.date | str] = {}
+_DATES_KEPT = 65_536
+
+
+def _read_date(s: str | None, fmt: str | None) -> _dt.date | str | None:
+    if s is None or fmt is None:
+        return None
+    key = (s, fmt)
+    got = _DATES_READ.get(key)
+    if got is None:
+        try:
+            got = _parse_date_with_format(s, fmt)
+        except Fail as f:
+            got = f.message
+        if len(_DATES_READ) >= _DATES_KEPT:
+            _DATES_READ.clear()
+        _DATES_READ[key] = got
+    return got
 
 
 # Built-ins of one text, by name: the text → the value.
@@ -1992,10 +2058,10 @@ def call(name: str, args: list[Any], result: str) -> Any:
         if len(args) == 2:
             s, fmt = args
             if type(s) is str and type(fmt) is str:
-                return _parse_date_with_format(s, fmt)
+                return parse_date(s, fmt)
     elif name == "uuid_v5":
-        if args and type(args[0]) is str and None not in args:
-            return _uuid_v5(args[0], args[1:])
+        if args and type(args[0]) is str:
+            return uuid_v5(*args)
     return _call(name, args, result)
 
 
@@ -2061,7 +2127,7 @@ def _call(name: str, args: list[Any], result: str) -> Any:
             raise Fail(f"to_utc needs a timestamp, not {_display(s)}")
         return _to_utc(s, args[1]).replace(tzinfo=UTC)
     if name == "uuid_v5":
-        return _uuid_v5(s, args[1:])
+        return uuid_v5(s, *args[1:])
     raise ValueError(f"not a Cutover built-in: {name}")
 
 

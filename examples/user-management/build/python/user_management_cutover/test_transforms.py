@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from . import cutover_runtime as rt
-from .engine import check_rows, complete, run_map
+from .engine import check_rows, complete, run_example
 from .transforms import MAPS
 
 # The run's clock, as `cutover test` uses it.
@@ -61,7 +61,7 @@ def test_users_carry_over_unchanged_new_v2_columns_start_empty() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -161,7 +161,7 @@ def test_chk_001_short_or_blank_phone_numbers_are_cleared() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -211,7 +211,7 @@ def test_chk_002_003_bios_are_trimmed_every_profile_gets_language_en() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -322,7 +322,7 @@ def test_chk_004_session_type_and_is_mobile_from_the_user_agent() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(
         m,
         out,
@@ -357,5 +357,5 @@ def test_sessions_expired_before_the_window_are_not_carried() -> None:
             ),
         ],
     ]
-    out = run_map(m, given, NOW)
+    out = run_example(m, given, NOW)
     check_rows(m, out, [])

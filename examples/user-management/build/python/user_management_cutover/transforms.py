@@ -28,10 +28,20 @@ class Reject(Exception):
         self.reason = reason
 
 
-class _StoreFailed(Exception):
-    def __init__(self, message: str, null: bool = False) -> None:
-        super().__init__(message)
-        self.null = null
+_NOT_NULL = "NULL in a not-null column"
+
+# The integers each integer type holds (`in` a range is one comparison).
+_SMALLINT = range(-(2**15), 2**15)
+_INT = range(-(2**31), 2**31)
+_BIGINT = range(-(2**63), 2**63)
+
+
+def _failed(
+    rule: str | None, column: str, failure: object, default: bool = False
+) -> Reject:
+    # The rejection of a row whose value for `column` (or its default) failed.
+    what = f"`{column}` default" if default else f"`{column}`"
+    return Reject(rule, column, f"{what}: {failure}")
 
 
 class Join(NamedTuple):
@@ -55,6 +65,23 @@ class Source(NamedTuple):
     join: Join | None
 
 
+class Assign(NamedTuple):
+    """How a map fills a target column, in the order it does: the
+    assignment (None for a column only its default fills), its rule, and
+    what a failure or a NULL in a not-null column gives: `reject` with its
+    reason, `otherwise` (the `else`), or the column's `default` (for a
+    NULL). The map's row function does the same inline; engine.reference_row
+    does it through these functions, and the example tests compare the two."""
+
+    column: str
+    compute: Compute | None
+    not_null: bool
+    rule: str | None
+    reject: str | None
+    otherwise: Compute | None
+    default: Compute | None
+
+
 class Map(NamedTuple):
     name: str
     sources: tuple[Source, ...]
@@ -67,6 +94,7 @@ class Map(NamedTuple):
     types: tuple[str, ...]
     # Columns of the first source that identify a source row.
     source_key: tuple[str, ...]
+    assigns: tuple[Assign, ...]
 
 
 def _truth(v: Any) -> bool | None:
@@ -104,20 +132,28 @@ def _in3(v: Any, items: tuple[Any, ...]) -> bool | None:
     return result
 
 
-def _lookup_table(entries: dict[Any, Any]) -> dict[str | None, Any]:
+def _lookup_table(entries: dict[Any, Any]) -> dict[str, Any]:
     # Keys compare by value, as the evaluator's: 1.50 finds the entry of 1.5.
-    return {rt.lookup_key(k): v for k, v in entries.items()}
+    # A NULL key finds nothing, so NULL is never a key of the table.
+    table = {rt.lookup_key(k): v for k, v in entries.items()}
+    table.pop(None, None)
+    return table
 
 
-def _lookup(table: dict, v: Any, name: str, otherwise: Any = _MISSING) -> Any:
-    k = rt.lookup_key(v)
-    if k is not None:
-        hit = table.get(k, _MISSING)
-        if hit is not _MISSING:
-            return hit
-    if otherwise is not _MISSING:
-        return otherwise
-    raise rt.lookup_miss(v, name)
+def _lookup(table: dict, v: Any, name: str) -> Any:
+    # A lookup without `else`: a key it lacks, or NULL, fails.
+    hit = table.get(rt.lookup_key(v), _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
+
+
+def _lookup_text(table: dict, v: Any, name: str) -> Any:
+    # The same, in a table keyed by its texts as they are.
+    hit = table.get(v, _MISSING)
+    if hit is _MISSING:
+        raise rt.lookup_miss(v, name)
+    return hit
 
 
 def _like(text: Any, pattern: Any) -> bool | None:
@@ -132,57 +168,6 @@ def _concat(a: Any, b: Any) -> str | None:
     return rt.to_text(a) + rt.to_text(b)
 
 
-def _store(compute: Compute, row: Any, now: Any, to: str, not_null: bool) -> Any:
-    # The evaluator's store: compute, convert to the column's type, and
-    # refuse NULL in a not-null column (a default may then fill it).
-    try:
-        v = rt.cast(compute(row, now), to)
-    except rt.Fail as f:
-        raise _StoreFailed(str(f)) from None
-    if v is None and not_null:
-        raise _StoreFailed("NULL in a not-null column", null=True)
-    return v
-
-
-def _assign(
-    compute: Compute,
-    row: Any,
-    now: Any,
-    to: str,
-    not_null: bool,
-    rule: str | None,
-    column: str,
-    reject: str | None = None,
-    otherwise: Compute | None = None,
-    default: Compute | None = None,
-) -> Any:
-    # An assignment with its `else`, or the column's default for a NULL.
-    try:
-        return _store(compute, row, now, to, not_null)
-    except _StoreFailed as f:
-        if reject is not None:
-            raise Reject(rule, column, reject) from None
-        fallback = otherwise
-        if fallback is None:
-            if not (f.null and default is not None):
-                raise Reject(rule, column, f"`{column}`: {f}") from None
-            fallback = default
-    try:
-        return _store(fallback, row, now, to, not_null)
-    except _StoreFailed as g:
-        raise Reject(rule, column, f"`{column}`: {g}") from None
-
-
-def _fill(
-    default: Compute, row: Any, now: Any, to: str, not_null: bool, column: str
-) -> Any:
-    # The default of a column no assignment sets.
-    try:
-        return _store(default, row, now, to, not_null)
-    except _StoreFailed as f:
-        raise Reject(None, column, f"`{column}` default: {f}") from None
-
-
 # Constants of the spec, converted once.
 _C0 = rt.cast("2025-06-14 02:00:00", "timestamp")
 
@@ -194,59 +179,60 @@ def fn_cutover_start() -> Any:
 
 def fn_session_kind(p0: Any) -> Any:
     """fn session_kind: session_kind(ua: text?) -> varchar(20) = case when ua is null or trim(ua) == "" then "api" when lower(ua) like "%acmeadmin/%" then "admin" when lower(ua) like "%acmeapp/%" or lower(ua) like "%mobile%" or lower(ua) like "%android%" or lower(ua) like "%iphone%" or lower(ua) like "%ipad%" then "mobile" when lower(ua) like "mozilla/%" or lower(ua) like "opera/%" then "web" else "api" end."""
-    t7 = False
+    t8 = False
     t1 = _truth(p0 is None)
     if t1 is not True:
-        t1 = _or3(t1, _truth(rt.compare("==", rt.call("trim", [p0], "text"), "")))
+        t2 = None if p0 is None else p0.strip(rt.WHITESPACE)
+        t1 = _or3(t1, _truth(rt.compare("==", t2, "")))
     if t1 is True:
-        t7 = True
+        t8 = True
         t0 = "api"
-    if not t7:
-        if _like(rt.call("lower", [p0], "text"), "%acmeadmin/%") is True:
-            t7 = True
+    if not t8:
+        if _like(rt.lower(p0), "%acmeadmin/%") is True:
+            t8 = True
             t0 = "admin"
-    if not t7:
-        t2 = _truth(_like(rt.call("lower", [p0], "text"), "%acmeapp/%"))
-        if t2 is not True:
-            t2 = _or3(t2, _truth(_like(rt.call("lower", [p0], "text"), "%mobile%")))
-        t3 = _truth(t2)
+    if not t8:
+        t3 = _truth(_like(rt.lower(p0), "%acmeapp/%"))
         if t3 is not True:
-            t3 = _or3(t3, _truth(_like(rt.call("lower", [p0], "text"), "%android%")))
+            t3 = _or3(t3, _truth(_like(rt.lower(p0), "%mobile%")))
         t4 = _truth(t3)
         if t4 is not True:
-            t4 = _or3(t4, _truth(_like(rt.call("lower", [p0], "text"), "%iphone%")))
+            t4 = _or3(t4, _truth(_like(rt.lower(p0), "%android%")))
         t5 = _truth(t4)
         if t5 is not True:
-            t5 = _or3(t5, _truth(_like(rt.call("lower", [p0], "text"), "%ipad%")))
-        if t5 is True:
-            t7 = True
-            t0 = "mobile"
-    if not t7:
-        t6 = _truth(_like(rt.call("lower", [p0], "text"), "mozilla/%"))
+            t5 = _or3(t5, _truth(_like(rt.lower(p0), "%iphone%")))
+        t6 = _truth(t5)
         if t6 is not True:
-            t6 = _or3(t6, _truth(_like(rt.call("lower", [p0], "text"), "opera/%")))
+            t6 = _or3(t6, _truth(_like(rt.lower(p0), "%ipad%")))
         if t6 is True:
-            t7 = True
+            t8 = True
+            t0 = "mobile"
+    if not t8:
+        t7 = _truth(_like(rt.lower(p0), "mozilla/%"))
+        if t7 is not True:
+            t7 = _or3(t7, _truth(_like(rt.lower(p0), "opera/%")))
+        if t7 is True:
+            t8 = True
             t0 = "web"
-    if not t7:
+    if not t8:
         t0 = "api"
     return t0
 
 
 def fn_is_mobile_agent(p0: Any) -> Any:
     """fn is_mobile_agent: is_mobile_agent(ua: text?) -> bool = coalesce(lower(ua) like "%acmeapp/%" or lower(ua) like "%mobile%" or lower(ua) like "%android%" or lower(ua) like "%iphone%" or lower(ua) like "%ipad%", false)."""
-    t1 = _truth(_like(rt.call("lower", [p0], "text"), "%acmeapp/%"))
+    t1 = _truth(_like(rt.lower(p0), "%acmeapp/%"))
     if t1 is not True:
-        t1 = _or3(t1, _truth(_like(rt.call("lower", [p0], "text"), "%mobile%")))
+        t1 = _or3(t1, _truth(_like(rt.lower(p0), "%mobile%")))
     t2 = _truth(t1)
     if t2 is not True:
-        t2 = _or3(t2, _truth(_like(rt.call("lower", [p0], "text"), "%android%")))
+        t2 = _or3(t2, _truth(_like(rt.lower(p0), "%android%")))
     t3 = _truth(t2)
     if t3 is not True:
-        t3 = _or3(t3, _truth(_like(rt.call("lower", [p0], "text"), "%iphone%")))
+        t3 = _or3(t3, _truth(_like(rt.lower(p0), "%iphone%")))
     t4 = _truth(t3)
     if t4 is not True:
-        t4 = _or3(t4, _truth(_like(rt.call("lower", [p0], "text"), "%ipad%")))
+        t4 = _or3(t4, _truth(_like(rt.lower(p0), "%ipad%")))
     t0 = t4
     if t0 is None:
         t0 = False
@@ -315,9 +301,9 @@ def default_users_is_active(row: Row, now: datetime.datetime) -> Any:
 
 def users_phone(row: Row, now: datetime.datetime) -> Any:
     """CHK-001 "v2 check: phone is null or length(phone) >= 10": `phone = if length(trim(phone)) >= 10 then trim(phone) else null allow pii "contact number for account recovery"`."""
-    t0 = rt.call("length", [rt.call("trim", [row["phone"]], "varchar(20)")], "int")
-    if rt.compare(">=", t0, 10) is True:
-        t1 = rt.call("trim", [row["phone"]], "varchar(20)")
+    t0 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
+    if rt.compare(">=", rt.call("length", [t0], "int"), 10) is True:
+        t1 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
     else:
         t1 = None
     return t1
@@ -355,9 +341,8 @@ def user_profiles_user_id(row: Row, now: datetime.datetime) -> Any:
 
 def user_profiles_bio(row: Row, now: datetime.datetime) -> Any:
     """CHK-002 "v2 check: bio is null or length(bio) <= 2000": `bio = truncate(nullif(trim(bio), ""), 2000)`."""
-    t0 = rt.call("trim", [row["bio"]], "varchar(255)")
-    t1 = rt.call("nullif", [t0, ""], "varchar(255)")
-    return rt.call("truncate", [t1, 2000], "varchar(2000)")
+    t0 = None if row["bio"] is None else row["bio"].strip(rt.WHITESPACE)
+    return rt.call("truncate", [(None if t0 == "" else t0), 2000], "varchar(2000)")
 
 
 def user_profiles_avatar_url(row: Row, now: datetime.datetime) -> Any:
@@ -508,61 +493,104 @@ def key_users(k0: Any) -> Any:
 
 def map_users(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map users: v1.users -> v2.users: the target row, in column order, or Reject."""
-    id = _assign(users_id, row, now, "bigint", True, None, "id")
-    username = _assign(users_username, row, now, "varchar(50)", True, None, "username")
-    email = _assign(users_email, row, now, "varchar(320)", True, None, "email")
-    password_hash = _assign(
-        users_password_hash, row, now, "varchar(255)", True, None, "password_hash"
-    )
-    first_name = _assign(
-        users_first_name, row, now, "varchar(100)", False, None, "first_name"
-    )
-    last_name = _assign(
-        users_last_name, row, now, "varchar(100)", False, None, "last_name"
-    )
-    created_at = _assign(
-        users_created_at,
-        row,
-        now,
-        "timestamp",
-        True,
-        None,
-        "created_at",
-        default=default_users_created_at,
-    )
-    updated_at = _assign(
-        users_updated_at,
-        row,
-        now,
-        "timestamp",
-        True,
-        None,
-        "updated_at",
-        default=default_users_updated_at,
-    )
-    is_active = _assign(
-        users_is_active,
-        row,
-        now,
-        "bool",
-        True,
-        None,
-        "is_active",
-        default=default_users_is_active,
-    )
-    phone = _assign(users_phone, row, now, "varchar(20)", False, "CHK-001", "phone")
-    email_verified_at = _assign(
-        users_email_verified_at, row, now, "timestamp", False, None, "email_verified_at"
-    )
-    phone_verified_at = _assign(
-        users_phone_verified_at, row, now, "timestamp", False, None, "phone_verified_at"
-    )
-    last_login_at = _assign(
-        users_last_login_at, row, now, "timestamp", False, None, "last_login_at"
-    )
-    two_factor_enabled = _fill(
-        default_users_two_factor_enabled, row, now, "bool", True, "two_factor_enabled"
-    )
+    # users_id
+    try:
+        id = row["id"]
+        if id is not None and id not in _BIGINT:
+            id = rt.cast(id, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "id", f) from None
+    if id is None:
+        raise _failed(None, "id", _NOT_NULL)
+    # users_username
+    try:
+        username = row["username"]
+        if username is not None and len(username) > 50:
+            username = rt.cast(username, "varchar(50)")
+    except rt.Fail as f:
+        raise _failed(None, "username", f) from None
+    if username is None:
+        raise _failed(None, "username", _NOT_NULL)
+    # users_email
+    try:
+        email = row["email"]
+        if email is not None and len(email) > 320:
+            email = rt.cast(email, "varchar(320)")
+    except rt.Fail as f:
+        raise _failed(None, "email", f) from None
+    if email is None:
+        raise _failed(None, "email", _NOT_NULL)
+    # users_password_hash
+    try:
+        password_hash = row["password_hash"]
+        if password_hash is not None and len(password_hash) > 255:
+            password_hash = rt.cast(password_hash, "varchar(255)")
+    except rt.Fail as f:
+        raise _failed(None, "password_hash", f) from None
+    if password_hash is None:
+        raise _failed(None, "password_hash", _NOT_NULL)
+    # users_first_name
+    try:
+        first_name = row["first_name"]
+        if first_name is not None and len(first_name) > 100:
+            first_name = rt.cast(first_name, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed(None, "first_name", f) from None
+    # users_last_name
+    try:
+        last_name = row["last_name"]
+        if last_name is not None and len(last_name) > 100:
+            last_name = rt.cast(last_name, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed(None, "last_name", f) from None
+    # users_created_at
+    created_at = row["created_at"]
+    if created_at is None:
+        try:
+            created_at = now
+            created_at = rt.cast(created_at, "timestamp")
+        except rt.Fail as f:
+            raise _failed(None, "created_at", f) from None
+        if created_at is None:
+            raise _failed(None, "created_at", _NOT_NULL)
+    # users_updated_at
+    updated_at = row["updated_at"]
+    if updated_at is None:
+        try:
+            updated_at = now
+            updated_at = rt.cast(updated_at, "timestamp")
+        except rt.Fail as f:
+            raise _failed(None, "updated_at", f) from None
+        if updated_at is None:
+            raise _failed(None, "updated_at", _NOT_NULL)
+    # users_is_active
+    is_active = row["is_active"]
+    if is_active is None:
+        is_active = True
+        if is_active is None:
+            raise _failed(None, "is_active", _NOT_NULL)
+    # users_phone
+    try:
+        t0 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
+        if rt.compare(">=", rt.call("length", [t0], "int"), 10) is True:
+            t1 = None if row["phone"] is None else row["phone"].strip(rt.WHITESPACE)
+        else:
+            t1 = None
+        phone = t1
+        if phone is not None and len(phone) > 20:
+            phone = rt.cast(phone, "varchar(20)")
+    except rt.Fail as f:
+        raise _failed("CHK-001", "phone", f) from None
+    # users_email_verified_at
+    email_verified_at = None
+    # users_phone_verified_at
+    phone_verified_at = None
+    # users_last_login_at
+    last_login_at = None
+    # default_users_two_factor_enabled
+    two_factor_enabled = False
+    if two_factor_enabled is None:
+        raise _failed(None, "two_factor_enabled", _NOT_NULL, default=True)
     return (
         id,
         username,
@@ -583,57 +611,105 @@ def map_users(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_user_profiles(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map user_profiles: v1.user_profiles -> v2.user_profiles: the target row, in column order, or Reject."""
-    id = _assign(user_profiles_id, row, now, "bigint", True, None, "id")
-    user_id = _assign(user_profiles_user_id, row, now, "bigint", True, None, "user_id")
-    bio = _assign(user_profiles_bio, row, now, "text", False, "CHK-002", "bio")
-    avatar_url = _assign(
-        user_profiles_avatar_url, row, now, "varchar(500)", False, None, "avatar_url"
-    )
-    birth_date = _assign(
-        user_profiles_birth_date, row, now, "date", False, None, "birth_date"
-    )
-    location = _assign(
-        user_profiles_location, row, now, "varchar(100)", False, None, "location"
-    )
-    website = _assign(
-        user_profiles_website, row, now, "varchar(255)", False, None, "website"
-    )
-    privacy_level = _assign(
-        user_profiles_privacy_level,
-        row,
-        now,
-        "varchar(20)",
-        True,
-        None,
-        "privacy_level",
-        default=default_user_profiles_privacy_level,
-    )
-    created_at = _assign(
-        user_profiles_created_at,
-        row,
-        now,
-        "timestamp",
-        True,
-        None,
-        "created_at",
-        default=default_user_profiles_created_at,
-    )
-    updated_at = _assign(
-        user_profiles_updated_at,
-        row,
-        now,
-        "timestamp",
-        True,
-        None,
-        "updated_at",
-        default=default_user_profiles_updated_at,
-    )
-    timezone = _fill(
-        default_user_profiles_timezone, row, now, "varchar(50)", False, "timezone"
-    )
-    language = _fill(
-        default_user_profiles_language, row, now, "varchar(10)", True, "language"
-    )
+    # user_profiles_id
+    try:
+        id = row["id"]
+        if id is not None and id not in _BIGINT:
+            id = rt.cast(id, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "id", f) from None
+    if id is None:
+        raise _failed(None, "id", _NOT_NULL)
+    # user_profiles_user_id
+    try:
+        user_id = key_users(row["user_id"])
+        if user_id is not None and user_id not in _BIGINT:
+            user_id = rt.cast(user_id, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "user_id", f) from None
+    if user_id is None:
+        raise _failed(None, "user_id", _NOT_NULL)
+    # user_profiles_bio
+    try:
+        t0 = None if row["bio"] is None else row["bio"].strip(rt.WHITESPACE)
+        bio = rt.call("truncate", [(None if t0 == "" else t0), 2000], "varchar(2000)")
+    except rt.Fail as f:
+        raise _failed("CHK-002", "bio", f) from None
+    # user_profiles_avatar_url
+    try:
+        avatar_url = row["avatar_url"]
+        if avatar_url is not None and len(avatar_url) > 500:
+            avatar_url = rt.cast(avatar_url, "varchar(500)")
+    except rt.Fail as f:
+        raise _failed(None, "avatar_url", f) from None
+    # user_profiles_birth_date
+    birth_date = row["birth_date"]
+    # user_profiles_location
+    try:
+        location = row["location"]
+        if location is not None and len(location) > 100:
+            location = rt.cast(location, "varchar(100)")
+    except rt.Fail as f:
+        raise _failed(None, "location", f) from None
+    # user_profiles_website
+    try:
+        website = row["website"]
+        if website is not None and len(website) > 255:
+            website = rt.cast(website, "varchar(255)")
+    except rt.Fail as f:
+        raise _failed(None, "website", f) from None
+    # user_profiles_privacy_level
+    try:
+        privacy_level = row["privacy_level"]
+        if privacy_level is not None and len(privacy_level) > 20:
+            privacy_level = rt.cast(privacy_level, "varchar(20)")
+    except rt.Fail as f:
+        raise _failed(None, "privacy_level", f) from None
+    if privacy_level is None:
+        try:
+            privacy_level = "public"
+            if privacy_level is not None and len(privacy_level) > 20:
+                privacy_level = rt.cast(privacy_level, "varchar(20)")
+        except rt.Fail as f:
+            raise _failed(None, "privacy_level", f) from None
+        if privacy_level is None:
+            raise _failed(None, "privacy_level", _NOT_NULL)
+    # user_profiles_created_at
+    created_at = row["created_at"]
+    if created_at is None:
+        try:
+            created_at = now
+            created_at = rt.cast(created_at, "timestamp")
+        except rt.Fail as f:
+            raise _failed(None, "created_at", f) from None
+        if created_at is None:
+            raise _failed(None, "created_at", _NOT_NULL)
+    # user_profiles_updated_at
+    updated_at = row["updated_at"]
+    if updated_at is None:
+        try:
+            updated_at = now
+            updated_at = rt.cast(updated_at, "timestamp")
+        except rt.Fail as f:
+            raise _failed(None, "updated_at", f) from None
+        if updated_at is None:
+            raise _failed(None, "updated_at", _NOT_NULL)
+    # default_user_profiles_timezone
+    try:
+        timezone = "UTC"
+        if timezone is not None and len(timezone) > 50:
+            timezone = rt.cast(timezone, "varchar(50)")
+    except rt.Fail as f:
+        raise _failed(None, "timezone", f, default=True) from None
+    # default_user_profiles_language
+    try:
+        language = "en"
+        if language is not None and len(language) > 10:
+            language = rt.cast(language, "varchar(10)")
+    except rt.Fail as f:
+        raise _failed(None, "language", f, default=True) from None
+    if language is None:
+        raise _failed(None, "language", _NOT_NULL, default=True)
     return (
         id,
         user_id,
@@ -652,57 +728,88 @@ def map_user_profiles(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
 
 def map_user_sessions(row: Row, now: datetime.datetime) -> tuple[Any, ...]:
     """map user_sessions: v1.user_sessions -> v2.user_sessions: the target row, in column order, or Reject."""
-    id = _assign(user_sessions_id, row, now, "varchar(128)", True, None, "id")
-    user_id = _assign(user_sessions_user_id, row, now, "bigint", True, None, "user_id")
-    ip_address = _assign(
-        user_sessions_ip_address, row, now, "varchar(45)", False, None, "ip_address"
-    )
-    user_agent = _assign(
-        user_sessions_user_agent, row, now, "text", False, None, "user_agent"
-    )
-    expires_at = _assign(
-        user_sessions_expires_at, row, now, "timestamp", True, None, "expires_at"
-    )
-    created_at = _assign(
-        user_sessions_created_at,
-        row,
-        now,
-        "timestamp",
-        True,
-        None,
-        "created_at",
-        default=default_user_sessions_created_at,
-    )
-    last_activity = _assign(
-        user_sessions_last_activity,
-        row,
-        now,
-        "timestamp",
-        True,
-        None,
-        "last_activity",
-        default=default_user_sessions_last_activity,
-    )
-    session_type = _assign(
-        user_sessions_session_type,
-        row,
-        now,
-        "varchar(20)",
-        True,
-        "CHK-004",
-        "session_type",
-        default=default_user_sessions_session_type,
-    )
-    is_mobile = _assign(
-        user_sessions_is_mobile,
-        row,
-        now,
-        "bool",
-        True,
-        "CHK-004",
-        "is_mobile",
-        default=default_user_sessions_is_mobile,
-    )
+    # user_sessions_id
+    try:
+        id = row["id"]
+        if id is not None and len(id) > 128:
+            id = rt.cast(id, "varchar(128)")
+    except rt.Fail as f:
+        raise _failed(None, "id", f) from None
+    if id is None:
+        raise _failed(None, "id", _NOT_NULL)
+    # user_sessions_user_id
+    try:
+        user_id = key_users(row["user_id"])
+        if user_id is not None and user_id not in _BIGINT:
+            user_id = rt.cast(user_id, "bigint")
+    except rt.Fail as f:
+        raise _failed(None, "user_id", f) from None
+    if user_id is None:
+        raise _failed(None, "user_id", _NOT_NULL)
+    # user_sessions_ip_address
+    try:
+        ip_address = row["ip_address"]
+        if ip_address is not None and len(ip_address) > 45:
+            ip_address = rt.cast(ip_address, "varchar(45)")
+    except rt.Fail as f:
+        raise _failed(None, "ip_address", f) from None
+    # user_sessions_user_agent
+    user_agent = row["user_agent"]
+    # user_sessions_expires_at
+    expires_at = row["expires_at"]
+    if expires_at is None:
+        raise _failed(None, "expires_at", _NOT_NULL)
+    # user_sessions_created_at
+    created_at = row["created_at"]
+    if created_at is None:
+        try:
+            created_at = now
+            created_at = rt.cast(created_at, "timestamp")
+        except rt.Fail as f:
+            raise _failed(None, "created_at", f) from None
+        if created_at is None:
+            raise _failed(None, "created_at", _NOT_NULL)
+    # user_sessions_last_activity
+    last_activity = row["last_activity"]
+    if last_activity is None:
+        try:
+            last_activity = now
+            last_activity = rt.cast(last_activity, "timestamp")
+        except rt.Fail as f:
+            raise _failed(None, "last_activity", f) from None
+        if last_activity is None:
+            raise _failed(None, "last_activity", _NOT_NULL)
+    # user_sessions_session_type
+    try:
+        t0 = None
+        t1 = rt.cast(row["user_agent"], "text")
+        t0 = rt.cast(fn_session_kind(t1), "varchar(20)")
+        session_type = t0
+        if session_type is not None and len(session_type) > 20:
+            session_type = rt.cast(session_type, "varchar(20)")
+    except rt.Fail as f:
+        raise _failed("CHK-004", "session_type", f) from None
+    if session_type is None:
+        try:
+            session_type = "web"
+            if session_type is not None and len(session_type) > 20:
+                session_type = rt.cast(session_type, "varchar(20)")
+        except rt.Fail as f:
+            raise _failed("CHK-004", "session_type", f) from None
+        if session_type is None:
+            raise _failed("CHK-004", "session_type", _NOT_NULL)
+    # user_sessions_is_mobile
+    try:
+        t0 = None
+        t1 = rt.cast(row["user_agent"], "text")
+        t0 = rt.cast(fn_is_mobile_agent(t1), "bool")
+        is_mobile = t0
+    except rt.Fail as f:
+        raise _failed("CHK-004", "is_mobile", f) from None
+    if is_mobile is None:
+        is_mobile = False
+        if is_mobile is None:
+            raise _failed("CHK-004", "is_mobile", _NOT_NULL)
     return (
         id,
         user_id,
@@ -789,6 +896,70 @@ MAPS: dict[str, Map] = {
             "timestamp",
         ),
         ("id",),
+        (
+            Assign("id", users_id, True, None, None, None, None),
+            Assign("username", users_username, True, None, None, None, None),
+            Assign("email", users_email, True, None, None, None, None),
+            Assign("password_hash", users_password_hash, True, None, None, None, None),
+            Assign("first_name", users_first_name, False, None, None, None, None),
+            Assign("last_name", users_last_name, False, None, None, None, None),
+            Assign(
+                "created_at",
+                users_created_at,
+                True,
+                None,
+                None,
+                None,
+                default_users_created_at,
+            ),
+            Assign(
+                "updated_at",
+                users_updated_at,
+                True,
+                None,
+                None,
+                None,
+                default_users_updated_at,
+            ),
+            Assign(
+                "is_active",
+                users_is_active,
+                True,
+                None,
+                None,
+                None,
+                default_users_is_active,
+            ),
+            Assign("phone", users_phone, False, "CHK-001", None, None, None),
+            Assign(
+                "email_verified_at",
+                users_email_verified_at,
+                False,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign(
+                "phone_verified_at",
+                users_phone_verified_at,
+                False,
+                None,
+                None,
+                None,
+                None,
+            ),
+            Assign("last_login_at", users_last_login_at, False, None, None, None, None),
+            Assign(
+                "two_factor_enabled",
+                None,
+                True,
+                None,
+                None,
+                None,
+                default_users_two_factor_enabled,
+            ),
+        ),
     ),
     "user_profiles": Map(
         "user_profiles",
@@ -857,6 +1028,58 @@ MAPS: dict[str, Map] = {
             "timestamp",
         ),
         ("id",),
+        (
+            Assign("id", user_profiles_id, True, None, None, None, None),
+            Assign("user_id", user_profiles_user_id, True, None, None, None, None),
+            Assign("bio", user_profiles_bio, False, "CHK-002", None, None, None),
+            Assign(
+                "avatar_url", user_profiles_avatar_url, False, None, None, None, None
+            ),
+            Assign(
+                "birth_date", user_profiles_birth_date, False, None, None, None, None
+            ),
+            Assign("location", user_profiles_location, False, None, None, None, None),
+            Assign("website", user_profiles_website, False, None, None, None, None),
+            Assign(
+                "privacy_level",
+                user_profiles_privacy_level,
+                True,
+                None,
+                None,
+                None,
+                default_user_profiles_privacy_level,
+            ),
+            Assign(
+                "created_at",
+                user_profiles_created_at,
+                True,
+                None,
+                None,
+                None,
+                default_user_profiles_created_at,
+            ),
+            Assign(
+                "updated_at",
+                user_profiles_updated_at,
+                True,
+                None,
+                None,
+                None,
+                default_user_profiles_updated_at,
+            ),
+            Assign(
+                "timezone",
+                None,
+                False,
+                None,
+                None,
+                None,
+                default_user_profiles_timezone,
+            ),
+            Assign(
+                "language", None, True, None, None, None, default_user_profiles_language
+            ),
+        ),
     ),
     "user_sessions": Map(
         "user_sessions",
@@ -913,5 +1136,54 @@ MAPS: dict[str, Map] = {
             "bool",
         ),
         ("id",),
+        (
+            Assign("id", user_sessions_id, True, None, None, None, None),
+            Assign("user_id", user_sessions_user_id, True, None, None, None, None),
+            Assign(
+                "ip_address", user_sessions_ip_address, False, None, None, None, None
+            ),
+            Assign(
+                "user_agent", user_sessions_user_agent, False, None, None, None, None
+            ),
+            Assign(
+                "expires_at", user_sessions_expires_at, True, None, None, None, None
+            ),
+            Assign(
+                "created_at",
+                user_sessions_created_at,
+                True,
+                None,
+                None,
+                None,
+                default_user_sessions_created_at,
+            ),
+            Assign(
+                "last_activity",
+                user_sessions_last_activity,
+                True,
+                None,
+                None,
+                None,
+                default_user_sessions_last_activity,
+            ),
+            Assign(
+                "session_type",
+                user_sessions_session_type,
+                True,
+                "CHK-004",
+                None,
+                None,
+                default_user_sessions_session_type,
+            ),
+            Assign(
+                "is_mobile",
+                user_sessions_is_mobile,
+                True,
+                "CHK-004",
+                None,
+                None,
+                default_user_sessions_is_mobile,
+            ),
+        ),
     ),
 }
