@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -150,6 +151,7 @@ def main() -> int:
     )
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f'DROP DATABASE "{name}"')
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -843,8 +843,23 @@ def _parse_time(s: str) -> _dt.time | None:
     return _dt.time(h, m, sc, int(frac.ljust(6, "0")) if frac else 0)
 
 
+# `YYYY-MM-DD HH:MM:SS`, what databases give: read at once.
+_PLAIN_TIMESTAMP = re.compile(
+    "([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{2}):([0-9]{2}):([0-9]{2})"
+)
+
+
 def _parse_timestamp(s: str) -> _dt.datetime | None:
     """A date, or a date, a space or `T`, and a time."""
+    plain = _PLAIN_TIMESTAMP.fullmatch(s)
+    if plain is not None:
+        y, mo, d, h, mi, sc = map(int, plain.groups())
+        if y < 1 or h > 23 or mi > 59 or sc > 59:
+            return None
+        try:
+            return _dt.datetime(y, mo, d, h, mi, sc)
+        except ValueError:  # no such day
+            return None
     if not s.isascii():
         return None
     if len(s) == 10:
@@ -902,17 +917,16 @@ def _text_to(s: str, t: Type) -> Any:
     """Text into a non-text type: trimmed of the six ASCII whitespace
     characters, then in exactly the type's text form."""
     x = _trim(s)
-    bad = Fail(f"{_quote(s)} is not a valid {t}")
     n = t.name
     if t.is_integer:
         i = _parse_int(x)
         if i is None:
-            raise bad
+            raise _not_valid(s, t)
         return _check_int(i, t)
     if n == "decimal":
         d = _dec_parse(x, t.scale)
         if d is None:
-            raise bad
+            raise _not_valid(s, t)
         if not _dec_fits_precision(d, t.precision, t.scale):
             raise Fail(f"{_quote(s)} does not fit {t}")
         return _py_dec(d)
@@ -923,21 +937,27 @@ def _text_to(s: str, t: Type) -> Any:
         if j is None:
             raise Fail(f"{_quote(s)} is not valid JSON")
         return j
-    parser: Callable[[str], Any] = {
-        "float": _parse_float,
-        "bool": _parse_bool,
-        "date": _parse_date,
-        "time": _parse_time,
-        "timestamp": _parse_timestamp,
-        "timestamptz": _parse_timestamptz,
-        "uuid": _parse_uuid,
-    }[n]
-    v = parser(x)
+    v = _TEXT_PARSERS[n](x)
     if v is None:
-        raise bad
+        raise _not_valid(s, t)
     if n == "timestamptz":
         return v.replace(tzinfo=UTC)
     return v
+
+
+def _not_valid(s: str, t: Type) -> Fail:
+    return Fail(f"{_quote(s)} is not a valid {t}")
+
+
+_TEXT_PARSERS: dict[str, Callable[[str], Any]] = {
+    "float": _parse_float,
+    "bool": _parse_bool,
+    "date": _parse_date,
+    "time": _parse_time,
+    "timestamp": _parse_timestamp,
+    "timestamptz": _parse_timestamptz,
+    "uuid": _parse_uuid,
+}
 
 
 # ─────────────────────────────── Casts ───────────────────────────────

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import decimal
 import hashlib
 import json
 import os
@@ -40,7 +41,8 @@ import sqlite3
 import sys
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +234,8 @@ def decode(v: Any, ty: str, dialect: str) -> Any:
 
 def encode(v: Any, dialect: str) -> Any:
     """A runtime value as the target stores it: SQLite's storage classes;
-    for PostgreSQL, its text (COPY parses it as the column's type)."""
+    for PostgreSQL, what COPY turns into the column's type: its text, or
+    the value itself where psycopg writes that text."""
     if v is None:
         return None
     if dialect == "sqlite":
@@ -243,7 +246,55 @@ def encode(v: Any, dialect: str) -> Any:
         return rt.to_text(v)
     if isinstance(v, (bytes, bytearray)):
         return "\\x" + bytes(v).hex()
+    if type(v) in _PSYCOPG_DUMPS:
+        # psycopg's own text for these parses back to the same value (a
+        # float's shortest repr, a decimal's digits at its scale, ISO
+        # dates and times, a timestamptz with its +00:00).
+        return v
     return rt.to_text(v)
+
+
+_PSYCOPG_DUMPS = frozenset(
+    [
+        str,
+        int,
+        float,
+        decimal.Decimal,
+        datetime.date,
+        datetime.datetime,
+        datetime.time,
+        uuid.UUID,
+    ]
+)
+
+
+def decoder(ty: str, dialect: str) -> Callable[[Any], Any]:
+    """decode for one column type: what the database already gives in the
+    runtime's form (a text, an SQLite integer) passes at once."""
+    t = rt.parse_type(ty)
+    same: type | None = None
+    if t.is_text:
+        same = str
+    elif dialect == "sqlite" and t.is_integer:
+        same = int
+    elif dialect == "sqlite" and t.name == "float":
+        same = float
+
+    parse = dialect == "sqlite" and not t.is_text
+
+    def one(v: Any) -> Any:
+        if v is None or type(v) is same:
+            return v
+        if parse and type(v) is str:  # SQLite's text of a date, a decimal, …
+            return rt.cast(v, ty)
+        return decode(v, ty, dialect)
+
+    return one
+
+
+# Target keys and foreign keys are compared as tuples of runtime values:
+# values of a column's type (or of types that compare, as int and bigint,
+# or two decimals) are equal in Python exactly when they are in Cutover.
 
 
 def key_of(values: Sequence[Any]) -> tuple[str | None, ...]:
@@ -330,11 +381,10 @@ class Runner:
         db = self.source
         cols = ", ".join(_quote(c) for c in columns)
         sql = f"SELECT {cols} FROM {db.table(system + '.' + table)}"
+        decoders = [decoder(t, db.dialect) for t in types]
         try:
             for batch in db.stream(sql, self.batch_size):
-                yield [
-                    [decode(v, t, db.dialect) for v, t in zip(r, types)] for r in batch
-                ]
+                yield [[d(v) for d, v in zip(decoders, r)] for r in batch]
         except Exception as e:  # the driver's own error types differ
             if "no such table" in str(e) or "does not exist" in str(e):
                 raise InputError(f"source table {system}.{table}: {e}") from None
@@ -379,11 +429,18 @@ class Runner:
             f"SELECT count(*) FROM {self.source.table(first.system + '.' + first.table)}"
         )[0]
         progress = Progress(name, int(total), self.quiet)
+        counts = {"read": 0, "loaded": 0, "rejected": 0, "left_out": 0, "skipped": 0}
+        if not total:
+            # Nothing to read (the source is frozen for the load): no keys
+            # to fetch from the target, no joined source to index.
+            self.report["maps"][name] = {**counts, "top_reasons": []}
+            self.say(f"map {name}: read 0 (the source table is empty)")
+            return
         # Already loaded (by target key) or already quarantined: skipped.
         key_pos = [m.columns.index(c) for c in info["target_key"]]
         loaded = (
             {
-                key_of([decode(v, m.types[p], t.dialect) for v, p in zip(r, key_pos)])
+                tuple(decode(v, m.types[p], t.dialect) for v, p in zip(r, key_pos))
                 for r in t.rows(
                     f"SELECT {', '.join(_quote(c) for c in info['target_key'])}"
                     f" FROM {t.table(target_path)}"
@@ -408,7 +465,7 @@ class Runner:
                 for c in fk["parent_columns"]
             ]
             keys = {
-                key_of([decode(v, ty, t.dialect) for v, ty in zip(r, ptypes)])
+                tuple(decode(v, ty, t.dialect) for v, ty in zip(r, ptypes))
                 for r in t.rows(
                     f"SELECT {', '.join(_quote(c) for c in fk['parent_columns'])}"
                     f" FROM {t.table('.'.join(fk['parent']))}"
@@ -418,7 +475,6 @@ class Runner:
             parents.append((fk, positions, keys))
         # Joined sources, read and indexed once for every batch.
         joins = Joins(m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))])
-        counts = {"read": 0, "loaded": 0, "rejected": 0, "left_out": 0, "skipped": 0}
         reasons: dict[str, int] = {}
 
         def flush(rows: list[Row], out: Output, offset: int) -> None:
@@ -428,7 +484,7 @@ class Runner:
             for row, sources in zip(out.rows, out.sources):
                 missing = None
                 for fk, positions, keys in parents:
-                    k = key_of([row[p] for p in positions])
+                    k = tuple([row[p] for p in positions])
                     if None not in k and k not in keys:
                         missing = fk
                         break
@@ -440,7 +496,7 @@ class Runner:
                             )
                         )
                     continue
-                if key_pos and key_of([row[p] for p in key_pos]) in loaded:
+                if key_pos and tuple([row[p] for p in key_pos]) in loaded:
                     counts["skipped"] += 1
                     continue
                 keep_rows.append(row)
