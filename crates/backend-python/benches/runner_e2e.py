@@ -118,7 +118,7 @@ def main() -> int:
         c.execute(f'CREATE DATABASE "{name}"')
     report = tmp / "report.json"
     started = time.monotonic()
-    subprocess.run(
+    runner = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -135,9 +135,15 @@ def main() -> int:
             str(report),
         ],
         cwd=tmp / "build/python",
-        check=True,
     )
+    # wait4: the runner's own resource use, not that of earlier children.
+    _, status, usage = os.wait4(runner.pid, 0)
     wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        print(
+            f"the runner failed: {os.waitstatus_to_exitcode(status)}", file=sys.stderr
+        )
+        return 1
     r = json.loads(report.read_text())
     read = sum(m["read"] for m in r["maps"].values())
     print(f"customers: {a.rows:,}; source rows read by all maps: {read:,}")
@@ -149,6 +155,7 @@ def main() -> int:
     print(
         f"wall {wall:.1f}s: {read / wall:,.0f} source rows/s, {a.rows / wall:,.0f} customers/s"
     )
+    print(f"peak RSS of the runner: {usage.ru_maxrss / 1024:,.0f} MiB")
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f'DROP DATABASE "{name}"')
     shutil.rmtree(tmp, ignore_errors=True)
