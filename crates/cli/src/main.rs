@@ -348,10 +348,39 @@ fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
             Vec::new()
         }
     };
+    let docs = match cutover_backend_docs::build(
+        ir,
+        &cutover_backend_docs::Source {
+            path: &path,
+            sha256: &digest,
+            text: &spec.text,
+        },
+        None,
+    ) {
+        Ok(files) => files,
+        // A template bug of Cutover's, never the spec's.
+        Err(e) => return fatal(&e.0, "report this as a bug of cutover"),
+    };
     if !refused.is_empty() {
         eprint!("{}", render::human(&spec.path, &spec.text, &refused, false));
         eprintln!("cutover build: nothing written");
         return EXIT_FINDINGS;
+    }
+    for f in docs {
+        if let Err(e) = std::fs::create_dir_all(out) {
+            return fatal(
+                &format!("cannot create {}: {e}", out.display()),
+                "check the output path",
+            );
+        }
+        let target = out.join(&f.path);
+        if let Err(e) = std::fs::write(&target, &f.text) {
+            return fatal(
+                &format!("cannot write {}: {e}", target.display()),
+                "check the output path",
+            );
+        }
+        println!("wrote {}", target.display());
     }
     for f in python_files {
         let target = out.join("python").join(&f.path);
