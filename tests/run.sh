@@ -59,6 +59,17 @@ for spec in examples/*/*.cutover; do
   target/release/cutover test --color never "$spec" | tail -n 1
 done
 
+step "every example's runbook: its Mermaid chart parses with Mermaid's own parser (npm: mermaid, jsdom)"
+npm ci --prefix tests/mermaid --no-audit --no-fund --loglevel=error
+bash tests/mermaid/check.sh
+runbooks="$(mktemp -d)"
+for spec in examples/*/*.cutover; do
+  name="$(basename "$spec" .cutover)"
+  target/release/cutover build "$spec" -o "$runbooks/$name" > /dev/null
+done
+node tests/mermaid/validate.mjs "$runbooks"/*/runbook.md
+rm -rf "$runbooks"
+
 step "SARIF output validates against the published SARIF 2.1.0 schema"
 tools="$PWD/target/test-tools"
 mkdir -p "$tools"

@@ -1058,10 +1058,14 @@ fn clock(minutes: f64) -> String {
     format!("day {} {:02}:{:02}", m / 1440 + 1, m % 1440 / 60, m % 60)
 }
 
-/// A title as a Mermaid task or section name: no `:`, `#` or `;` (which end
-/// or comment the line in Mermaid's gantt grammar).
+/// A title as a Mermaid task or section name. Mermaid's gantt grammar
+/// ends a title at `:`, reads `#…;` as an entity, a `%` among the first
+/// two characters as a comment, and a line starting with a keyword (or a
+/// date) as another statement (tests/mermaid/README.md): those characters
+/// become spaces, and a title that would start like that is prefixed.
 fn mermaid_text(text: &str) -> String {
-    text.chars()
+    let clean = text
+        .chars()
         .map(|c| {
             if matches!(c, ':' | '#' | ';' | '\n' | '\r') {
                 ' '
@@ -1072,7 +1076,41 @@ fn mermaid_text(text: &str) -> String {
         .collect::<String>()
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    const KEYWORDS: [&str; 21] = [
+        "title",
+        "section",
+        "click",
+        "call",
+        "gantt",
+        "dateformat",
+        "axisformat",
+        "tickinterval",
+        "includes",
+        "excludes",
+        "todaymarker",
+        "weekday",
+        "weekend",
+        "topaxis",
+        "inclusiveenddates",
+        "acctitle",
+        "accdescr",
+        "accdescription",
+        "href",
+        "displaymode",
+        "vert",
+    ];
+    let lower = clean.to_lowercase();
+    let first = lower.split(' ').next().unwrap_or("");
+    let risky = clean.is_empty()
+        || clean.chars().take(2).any(|c| c == '%')
+        || KEYWORDS.iter().any(|k| first.starts_with(k))
+        || clean.chars().take(4).all(|c| c.is_ascii_digit());
+    if risky {
+        format!("Step {clean}").trim_end().to_string()
+    } else {
+        clean
+    }
 }
 
 fn mermaid(ir: &Ir, tl: &Timeline) -> String {
@@ -1324,5 +1362,27 @@ fn communication(ir: &Ir) -> Communication {
         rollback_complete_message: format!(
             "[{title}] ROLLBACK COMPLETE: the target is back to its state before the load (verified: row counts and batch status). Applications stay on the source systems. Next attempt: <date>. Owner: {owner}."
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mermaid_text;
+
+    #[test]
+    fn titles_never_read_as_another_mermaid_statement() {
+        assert_eq!(mermaid_text("Load: accounts #1;"), "Load accounts 1");
+        assert_eq!(mermaid_text("Title transfer"), "Step Title transfer");
+        assert_eq!(mermaid_text("section B"), "Step section B");
+        assert_eq!(mermaid_text("x% off"), "Step x% off");
+        assert_eq!(
+            mermaid_text("2024-01-01 go-live"),
+            "Step 2024-01-01 go-live"
+        );
+        assert_eq!(mermaid_text(" : "), "Step");
+        assert_eq!(
+            mermaid_text("Go/No-Go & sign-off, 50% done"),
+            "Go/No-Go & sign-off, 50% done"
+        );
     }
 }
