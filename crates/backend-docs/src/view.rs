@@ -534,9 +534,9 @@ pub fn runbook(ir: &Ir, src: &Source<'_>, measured: Option<f64>) -> Runbook {
         mapping: mapping(ir, src.text),
         rules: rules(ir, src.text),
         gates: gates(ir, src, dialect),
-        rollback: rollback(ir, src.text, dialect),
+        rollback: rollback(ir, src, dialect),
         timeline: timeline_view(ir, &tl, &throughput_text),
-        checklist: checklist(ir, dialect),
+        checklist: checklist(ir, dialect, &tl),
         risks: risks(ir, src.text, &tl),
         communication: communication(ir),
         summary,
@@ -943,7 +943,9 @@ fn run_command(dialect: &str, script: &str) -> String {
     }
 }
 
-fn rollback(ir: &Ir, spec: &str, dialect: &str) -> RollbackView {
+fn rollback(ir: &Ir, src: &Source<'_>, dialect: &str) -> RollbackView {
+    let spec = src.text;
+    let package = cutover_backend_python::package(src.path);
     let script = format!("sql/{dialect}/90_rollback.sql");
     let Some(r) = &ir.rollback else {
         return RollbackView {
@@ -987,7 +989,7 @@ fn rollback(ir: &Ir, spec: &str, dialect: &str) -> RollbackView {
         steps: vec![
             "Announce the rollback (message below) and stop the application writes to the target.".into(),
             format!("Run the rollback script: `{}`.", run_command(dialect, &script)),
-            "Or, with the Python runner: `python -m <package> --target \"$TARGET_URL\" --rollback`.".into(),
+            format!("Or, with the Python runner (`python/` of the build): `python -m {package} --target \"$TARGET_URL\" --rollback`."),
             "Point the applications back at the source systems (they were never written to).".into(),
         ],
         verify: vec![
@@ -1162,7 +1164,24 @@ fn mermaid_duration(minutes: f64) -> String {
     }
 }
 
-fn checklist(ir: &Ir, dialect: &str) -> Checklist {
+/// The checklist: the fixed steps every cutover has, and each phase's own
+/// steps in timeline order — phases before the first one that loads or
+/// runs a gate under "before", those that do under "during", the rest
+/// under "after".
+fn checklist(ir: &Ir, dialect: &str, tl: &Timeline) -> Checklist {
+    let script = |file: &str| run_command(dialect, &format!("sql/{dialect}/{file}"));
+    let gate_step = |g: &cutover_ir::Gate| match g.timing {
+        Timing::BeforeLoad => format!(
+            "Preflight gate **{}**: `{}`; every blocking check returns no rows.",
+            plain(&g.name),
+            script("20_preflight.sql")
+        ),
+        Timing::AfterLoad => format!(
+            "Post-load gate **{}**: `{}`; every blocking check returns no rows.",
+            plain(&g.name),
+            script("40_validate.sql")
+        ),
+    };
     let mut before = vec![
         "Announce the cutover window and the freeze to every dependent team.".to_string(),
         "Freeze writes on the source systems.".into(),
@@ -1174,44 +1193,105 @@ fn checklist(ir: &Ir, dialect: &str) -> Checklist {
                 _ => "a backup independent of the rollback script",
             }
         ),
-        format!(
-            "Create the schema: `{}`.",
-            run_command(dialect, &format!("sql/{dialect}/10_schema.sql"))
-        ),
+        format!("Create the schema: `{}`.", script("10_schema.sql")),
     ];
-    for p in &ir.phases {
-        for s in &p.steps {
-            if let Step::Manual(text) = s {
-                before.push(format!("{} ({})", plain(text), plain(&p.title)));
-            }
+    let mut during = Vec::new();
+    let mut after = Vec::new();
+    // Phases by start time (spec order on ties).
+    let mut phases: Vec<(f64, usize)> = ir
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let start = tl
+                .items
+                .iter()
+                .find(|it| it.phase.is_none() && it.id == p.name)
+                .map(|it| it.start)
+                .unwrap_or(0.0);
+            (start, i)
+        })
+        .collect();
+    phases.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // The cutover proper: the last run of consecutive phases that load
+    // (earlier loads are rehearsals).
+    let loads = |p: &cutover_ir::Phase| p.steps.iter().any(|s| matches!(s, Step::Load(_)));
+    let last_active = phases.iter().rposition(|(_, i)| loads(&ir.phases[*i]));
+    let first_active = last_active.map(|l| {
+        let mut f = l;
+        while f > 0 && loads(&ir.phases[phases[f - 1].1]) {
+            f -= 1;
+        }
+        f
+    });
+    let mut loads_listed = false;
+    let mut gates_listed: Vec<usize> = Vec::new();
+    for (pos, (_, i)) in phases.iter().enumerate() {
+        let p = &ir.phases[*i];
+        let list = match (first_active, last_active) {
+            (Some(f), _) if pos < f => &mut before,
+            (Some(_), Some(l)) if pos <= l => &mut during,
+            (None, _) => &mut before,
+            _ => &mut after,
+        };
+        for step in &p.steps {
+            let text = match step {
+                Step::Manual(t) => format!("{} ({})", plain(t), plain(&p.title)),
+                Step::Gate(g) => {
+                    gates_listed.push(g.index());
+                    format!("{} ({})", gate_step(ir.gate(*g)), plain(&p.title))
+                }
+                Step::Load(m) => {
+                    loads_listed = true;
+                    match m {
+                        Some(m) => format!(
+                            "Load map {} (its part of `sql/{dialect}/30_load.sql`) ({}).",
+                            plain(&ir.map(*m).name),
+                            plain(&p.title)
+                        ),
+                        None => format!(
+                            "Load every map: `{}` (or the Python runner) ({}).",
+                            script("30_load.sql"),
+                            plain(&p.title)
+                        ),
+                    }
+                }
+                Step::Rollback => format!(
+                    "Rehearse the rollback: `{}` ({}).",
+                    script("90_rollback.sql"),
+                    plain(&p.title)
+                ),
+            };
+            list.push(text);
         }
     }
-    for g in ir.gates.iter().filter(|g| g.timing == Timing::BeforeLoad) {
-        before.push(format!(
-            "Preflight gate **{}**: `{}`; every blocking check returns no rows.",
-            plain(&g.name),
-            run_command(dialect, &format!("sql/{dialect}/20_preflight.sql"))
-        ));
+    // Gates and the load no phase lists.
+    for (gi, g) in ir.gates.iter().enumerate() {
+        if gates_listed.contains(&gi) {
+            continue;
+        }
+        match g.timing {
+            Timing::BeforeLoad => before.push(gate_step(g)),
+            Timing::AfterLoad => during.push(gate_step(g)),
+        }
     }
-    let mut during = vec![format!(
-        "Run the load: `{}` (or the Python runner).",
-        run_command(dialect, &format!("sql/{dialect}/30_load.sql"))
-    )];
-    for g in ir.gates.iter().filter(|g| g.timing == Timing::AfterLoad) {
-        during.push(format!(
-            "Post-load gate **{}**: `{}`; every blocking check returns no rows.",
-            plain(&g.name),
-            run_command(dialect, &format!("sql/{dialect}/40_validate.sql"))
-        ));
+    if !loads_listed {
+        during.insert(
+            0,
+            format!(
+                "Run the load: `{}` (or the Python runner).",
+                script("30_load.sql")
+            ),
+        );
     }
     during.push("Evaluate the rollback triggers; on any, roll back (section 6).".into());
     during.push("Go/no-go: the owner decides and announces it.".into());
-    let after = vec![
+    after.extend([
         "Switch the applications to the target.".to_string(),
         "Monitor errors, latency and the quarantine for the agreed period.".into(),
         "Review the quarantined rows with the data owners.".into(),
         "Decommission the source systems after the retention period.".into(),
-    ];
+    ]);
     Checklist {
         before,
         during,
@@ -1233,10 +1313,32 @@ fn risks(ir: &Ir, spec: &str, tl: &Timeline) -> Vec<Risk> {
                     )),
                     mitigation: "The sample recompute gate and the examples show which values change; review them with the data owner.".into(),
                 }),
-                Some(OnFailure::Reject { reason, .. }) => out.push(Risk {
-                    risk: cell(&format!("Rows rejected when {column} cannot be computed: {reason}.")),
-                    mitigation: "Rejected rows go to the quarantine with their reason; the count gates and the rollback triggers bound how many are acceptable.".into(),
-                }),
+                Some(OnFailure::Reject { reason, .. }) => {
+                    // The volume the spec accepts: its triggers on this
+                    // source table's rejections.
+                    let source = ir.table_path(m.source());
+                    let bounds: Vec<String> = ir
+                        .rollback
+                        .iter()
+                        .flat_map(|r| &r.triggers)
+                        .filter_map(|t| match t {
+                            Trigger::Metric { span, .. } => Some(spec_text(spec, *span)),
+                            Trigger::GateFails { .. } => None,
+                        })
+                        .filter(|t| t.contains(&format!("rejected {source}")))
+                        .collect();
+                    let volume = if bounds.is_empty() {
+                        "no trigger bounds how many".to_string()
+                    } else {
+                        format!("rolled back {}", bounds.join(", "))
+                    };
+                    out.push(Risk {
+                        risk: cell(&format!(
+                            "Rows rejected when {column} cannot be computed: {reason} ({volume})."
+                        )),
+                        mitigation: "Rejected rows go to the quarantine with their reason; the preflight gate counts them before the load.".into(),
+                    })
+                }
                 None => {}
             }
             let mut truncates = false;
@@ -1260,8 +1362,9 @@ fn risks(ir: &Ir, spec: &str, tl: &Timeline) -> Vec<Risk> {
     let pii: Vec<String> = ir
         .columns
         .iter()
-        .filter(|c| c.pii && ir.system(ir.table(c.table).system).role == Role::Source)
-        .map(|c| c.name.clone())
+        .enumerate()
+        .filter(|(_, c)| c.pii && ir.system(ir.table(c.table).system).role == Role::Source)
+        .map(|(i, _)| column_path(ir, ColumnId(i as u32)))
         .collect();
     if !pii.is_empty() {
         out.push(Risk {
@@ -1295,7 +1398,7 @@ fn risks(ir: &Ir, spec: &str, tl: &Timeline) -> Vec<Risk> {
             mitigation: "Lengthen the phase or the window, or raise the throughput (rehearse to measure it).".into(),
         });
     }
-    for p in ir.phases.iter().filter(|p| p.minutes >= 1440.0) {
+    for p in ir.phases.iter().filter(|p| p.minutes >= 2.0 * 1440.0) {
         if tl.critical_path.contains(&p.name) {
             out.push(Risk {
                 risk: cell(&format!(
