@@ -261,3 +261,34 @@ fn committed_build_outputs_are_current() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+#[test]
+fn a_measured_throughput_drives_the_runbook_estimates() {
+    let out = std::env::temp_dir().join(format!("cutover-throughput-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let dir = out.to_string_lossy().to_string();
+    let spec = "examples/crm/crm.cutover";
+    let o = cutover(&["build", spec, "-o", &dir, "--throughput", "5000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let runbook = std::fs::read_to_string(out.join("runbook.md")).expect("runbook");
+    assert!(
+        runbook.contains("| Throughput | 5,000 rows/s (measured by a rehearsal) |"),
+        "{runbook}"
+    );
+    // 1,200,000 customers at 5,000 rows/s: 4 minutes (20,000/s gives 1).
+    assert!(
+        runbook.contains("| legacy.customers | crm.accounts | accounts | 1,200,000 | 4m |"),
+        "{runbook}"
+    );
+    for bad in ["0", "-3", "NaN"] {
+        let flag = format!("--throughput={bad}");
+        let o = cutover(&["build", spec, "-o", &dir, &flag]);
+        assert_eq!(o.status.code(), Some(2), "--throughput {bad}");
+        assert!(
+            text(&o.stderr).contains("is not a rate"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -47,13 +47,19 @@ enum Command {
     Build {
         /// The spec.
         file: PathBuf,
-        /// Output directory; files go to DIR/sql/<dialect>/.
+        /// Output directory: DIR/sql/<dialect>/, DIR/python/,
+        /// DIR/runbook.md and DIR/mapping.csv.
         #[arg(short = 'o', long = "out")]
         out: PathBuf,
         /// Dialects, comma separated; default: those the spec's systems
         /// name, plus sqlite for rehearsal.
         #[arg(long, value_delimiter = ',')]
         dialect: Vec<String>,
+        /// A throughput measured by a rehearsal, in source rows per second:
+        /// the runbook's load estimates use it instead of the spec's
+        /// `throughput`.
+        #[arg(long, value_name = "ROWS_PER_SECOND")]
+        throughput: Option<f64>,
     },
     /// Run the spec's examples in the reference evaluator.
     #[command(
@@ -120,7 +126,12 @@ fn main() -> ExitCode {
             color,
         } => check(&files, format, color),
         Command::Test { files, color } => test(&files, color),
-        Command::Build { file, out, dialect } => build(&file, &out, &dialect),
+        Command::Build {
+            file,
+            out,
+            dialect,
+            throughput,
+        } => build(&file, &out, &dialect, throughput),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { form, file } => debug(form, &file),
     };
@@ -274,7 +285,15 @@ fn compile_clean(spec: &Spec, color: bool) -> Option<cutover_ir::Ir> {
     compiled.ir
 }
 
-fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
+fn build(file: &Path, out: &Path, dialects: &[String], throughput: Option<f64>) -> u8 {
+    if let Some(t) = throughput {
+        if !(t.is_finite() && t > 0.0) {
+            return fatal(
+                &format!("--throughput {t} is not a rate"),
+                "give the rows per second a rehearsal measured, e.g. --throughput 25000",
+            );
+        }
+    }
     let spec = match read_spec(file) {
         Ok(s) => s,
         Err(message) => return fatal(&message, "check the path and the file's permissions"),
@@ -355,7 +374,7 @@ fn build(file: &Path, out: &Path, dialects: &[String]) -> u8 {
             sha256: &digest,
             text: &spec.text,
         },
-        None,
+        throughput,
     ) {
         Ok(files) => files,
         // A template bug of Cutover's, never the spec's.
