@@ -29,6 +29,7 @@ fn help_of_every_command() {
         &["check", "--help"],
         &["test", "--help"],
         &["build", "--help"],
+        &["rehearse", "--help"],
         &["explain", "--help"],
         &["debug", "--help"],
     ] {
@@ -291,4 +292,61 @@ fn a_measured_throughput_drives_the_runbook_estimates() {
         );
     }
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn rehearse_exit_codes_and_json_report() {
+    let ok = cutover(&[
+        "rehearse",
+        "examples/crm/crm.cutover",
+        "--source",
+        "examples/crm/data",
+        "--report",
+        "json",
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("JSON report");
+    assert_eq!(report["passed"], true);
+    assert!(report["maps"].as_array().is_some_and(|m| m.len() == 6));
+
+    let broken = cutover(&[
+        "rehearse",
+        "examples/crm/crm.cutover",
+        "--source",
+        "examples/crm/data-broken",
+    ]);
+    assert_eq!(broken.status.code(), Some(1));
+    let out = text(&broken.stdout);
+    assert!(
+        out.contains("FIRED") && out.contains("restored exactly"),
+        "{out}"
+    );
+
+    let bad = cutover(&[
+        "rehearse",
+        "examples/crm/crm.cutover",
+        "--source",
+        "no/such/dir",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("no/such/dir"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    let gate = cutover(&[
+        "rehearse",
+        "examples/crm/crm.cutover",
+        "--source",
+        "examples/crm/data",
+        "--fail-gate",
+        "nope",
+    ]);
+    assert_eq!(gate.status.code(), Some(2));
+    assert!(
+        text(&gate.stderr).contains("no such gate"),
+        "{}",
+        text(&gate.stderr)
+    );
 }

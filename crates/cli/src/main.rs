@@ -61,6 +61,30 @@ enum Command {
         #[arg(long, value_name = "ROWS_PER_SECOND")]
         throughput: Option<f64>,
     },
+    /// Rehearse the whole migration on embedded SQLite: schema, preflight
+    /// gates, load, post-load gates, rollback triggers and, if one fires,
+    /// the rollback, with the SQLite scripts `build` writes.
+    #[command(
+        after_help = "Exit codes: 0 every gate passed, 1 a gate failed or a trigger fired (the rollback ran), 2 an input error."
+    )]
+    Rehearse {
+        /// The spec.
+        file: PathBuf,
+        /// The source data: a SQLite file (its tables named as in the
+        /// spec), or a directory of CSV files (`<table>.csv`).
+        #[arg(long)]
+        source: PathBuf,
+        /// The target's SQLite file (target systems go beside it as
+        /// `<stem>.<system>.sqlite`); default: a temporary one.
+        #[arg(long)]
+        target: Option<PathBuf>,
+        /// Make this gate fail, to rehearse the rollback path (repeatable).
+        #[arg(long = "fail-gate", value_name = "NAME")]
+        fail_gate: Vec<String>,
+        /// `json` prints the report as JSON on stdout.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        report: ReportFormat,
+    },
     /// Run the spec's examples in the reference evaluator.
     #[command(
         after_help = "Exit codes: 0 every example passed, 1 an example failed or a spec has errors, 2 a file could not be read."
@@ -94,6 +118,12 @@ enum Command {
         /// The spec.
         file: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -132,6 +162,13 @@ fn main() -> ExitCode {
             dialect,
             throughput,
         } => build(&file, &out, &dialect, throughput),
+        Command::Rehearse {
+            file,
+            source,
+            target,
+            fail_gate,
+            report,
+        } => rehearse(&file, source, target, fail_gate, report),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { form, file } => debug(form, &file),
     };
@@ -439,6 +476,141 @@ fn build(file: &Path, out: &Path, dialects: &[String], throughput: Option<f64>) 
         }
     }
     EXIT_OK
+}
+
+fn rehearse(
+    file: &Path,
+    source: PathBuf,
+    target: Option<PathBuf>,
+    fail_gates: Vec<String>,
+    format: ReportFormat,
+) -> u8 {
+    let spec = match read_spec(file) {
+        Ok(s) => s,
+        Err(message) => return fatal(&message, "check the path and the file's permissions"),
+    };
+    let Some(ir) = compile_clean(&spec, false) else {
+        eprintln!("cutover rehearse: not run, the spec has errors");
+        return EXIT_USAGE;
+    };
+    for g in &fail_gates {
+        if !ir.gates.iter().any(|x| &x.name == g) {
+            let names: Vec<&str> = ir.gates.iter().map(|x| x.name.as_str()).collect();
+            return fatal(
+                &format!("--fail-gate {g}: the spec has no such gate"),
+                &format!("the gates are: {}", names.join(", ")),
+            );
+        }
+    }
+    let digest = {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(spec.text.as_bytes());
+        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    let path = spec.path.replace('\\', "/");
+    let opts = cutover_rehearse::Options {
+        spec_path: &path,
+        spec_text: &spec.text,
+        sha256: &digest,
+        source,
+        target,
+        fail_gates,
+    };
+    let quiet = matches!(format, ReportFormat::Json);
+    let mut progress = |what: &str| {
+        if !quiet {
+            eprintln!("… {what}");
+        }
+    };
+    let report = match cutover_rehearse::rehearse(&ir, &opts, &mut progress) {
+        Ok(r) => r,
+        Err(cutover_rehearse::Error::Input(m)) => {
+            return fatal(&m, "fix the input and rehearse again")
+        }
+        Err(cutover_rehearse::Error::Sql(m)) => {
+            return fatal(
+                &m,
+                "a generated statement failed on this data: report it with the data set",
+            )
+        }
+    };
+    match format {
+        ReportFormat::Json => match serde_json::to_string_pretty(&report) {
+            Ok(j) => println!("{j}"),
+            Err(e) => return fatal(&format!("report: {e}"), "report this as a bug of cutover"),
+        },
+        ReportFormat::Text => print!("{}", rehearsal_text(&report)),
+    }
+    if report.passed {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+fn rehearsal_text(r: &cutover_rehearse::Report) -> String {
+    let mut out = format!("rehearsal of {} into {}\n\nmaps\n", r.spec, r.target);
+    for m in &r.maps {
+        out.push_str(&format!(
+            "  {:<24} read {:>9}  loaded {:>9}  rejected {:>7}  {:>7.2}s\n",
+            m.name, m.read, m.loaded, m.rejected, m.seconds
+        ));
+        for (reason, n) in &m.top_reasons {
+            out.push_str(&format!("      {n:>7} × {reason}\n"));
+        }
+    }
+    out.push_str("\ngates\n");
+    for c in &r.checks {
+        let verdict = match (c.passed, c.blocking) {
+            (true, _) => "pass",
+            (false, true) => "FAIL",
+            (false, false) => "warn",
+        };
+        let forced = if c.forced {
+            " (forced by --fail-gate)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  [{verdict}] {} #{} {}: {} violating{forced}\n",
+            c.gate, c.number, c.check, c.violations
+        ));
+        if !c.passed {
+            for row in &c.sample {
+                out.push_str(&format!("         {}\n", row.join(", ")));
+            }
+        }
+    }
+    if !r.loaded {
+        out.push_str("\nnot loaded: a blocking preflight check failed\n");
+    }
+    if !r.triggers.is_empty() {
+        out.push_str("\nrollback triggers\n");
+        for t in &r.triggers {
+            out.push_str(&format!(
+                "  {} {}\n",
+                if t.fired { "FIRED" } else { "no   " },
+                t.trigger
+            ));
+        }
+    }
+    if r.rolled_back {
+        out.push_str(&format!(
+            "\nrolled back: target {}\n",
+            match r.restored {
+                Some(true) => "restored exactly (checksums equal to before the load)",
+                _ => "NOT restored: checksums differ from before the load",
+            }
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} in {:.2}s; load {:.2}s, {:.0} source rows/s\n",
+        if r.passed { "PASSED" } else { "FAILED" },
+        r.seconds,
+        r.load_seconds,
+        r.rows_per_second
+    ));
+    out
 }
 
 /// The wall clock as a UTC timestamp, for `now()` in examples.
