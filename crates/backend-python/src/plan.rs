@@ -299,15 +299,7 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                     let l = terms.sum(left)?;
                     match right {
                         Threshold::Percent(p) => {
-                            // A percentage of the rows read from the table
-                            // of the first metric.
-                            let base = left.iter().find_map(|(_, m)| match m {
-                                Metric::Rejected { table } | Metric::Count { table, .. } => {
-                                    Some(*table)
-                                }
-                                Metric::Constant(_) => None,
-                            });
-                            let base = match base {
+                            let base = match Threshold::percent_base(left) {
                                 Some(t) => Some(terms.add(&Metric::Count {
                                     table: t,
                                     filter: None,

@@ -20,6 +20,25 @@ pub struct Column<'e> {
     pub fill: Fill<'e>,
 }
 
+impl<'e> Column<'e> {
+    /// The value of target column `col` in local `local`.
+    pub fn new(
+        local: String,
+        col: &cutover_ir::Column,
+        rule: Option<String>,
+        fill: Fill<'e>,
+    ) -> Column<'e> {
+        Column {
+            local,
+            name: col.name.clone(),
+            kind: col.ty.kind,
+            not_null: !col.ty.nullable,
+            rule,
+            fill,
+        }
+    }
+}
+
 pub enum Fill<'e> {
     /// An assignment, and what its failure gives.
     Assign {

@@ -268,22 +268,12 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
             };
             let local = local_name(&mut locals, &col.name);
             body.push(format!("# {fname}"));
-            row::column(
-                &m.py,
-                &mut body,
-                &row::Column {
-                    local: local.clone(),
-                    name: col.name.clone(),
-                    kind: col.ty.kind,
-                    not_null: !col.ty.nullable,
-                    rule: meta.rule.clone(),
-                    fill: row::Fill::Assign {
-                        expr: &a.expr,
-                        on_failure,
-                    },
-                },
-                rows,
-            )?;
+            let fill = row::Fill::Assign {
+                expr: &a.expr,
+                on_failure,
+            };
+            let column = row::Column::new(local.clone(), col, meta.rule.clone(), fill);
+            row::column(&m.py, &mut body, &column, rows)?;
             assigns.push(meta.lit());
             assigned.push(a.target);
             values.push((a.target, local));
@@ -297,19 +287,8 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
             let dname = default_function(&mut m, *c, d, &params, rows)?;
             let local = local_name(&mut locals, &col.name);
             body.push(format!("# {dname}"));
-            row::column(
-                &m.py,
-                &mut body,
-                &row::Column {
-                    local: local.clone(),
-                    name: col.name.clone(),
-                    kind: col.ty.kind,
-                    not_null: !col.ty.nullable,
-                    rule: None,
-                    fill: row::Fill::Default(d),
-                },
-                rows,
-            )?;
+            let column = row::Column::new(local.clone(), col, None, row::Fill::Default(d));
+            row::column(&m.py, &mut body, &column, rows)?;
             assigns.push(
                 Assign {
                     column: &col.name,

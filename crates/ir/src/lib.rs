@@ -644,6 +644,17 @@ pub enum Threshold {
     Metric(Vec<(bool, Metric)>),
 }
 
+impl Threshold {
+    /// The table whose row count a percentage is of: that of the first
+    /// metric of the left side that names one.
+    pub fn percent_base(left: &[(bool, Metric)]) -> Option<TableId> {
+        left.iter().find_map(|(_, m)| match m {
+            Metric::Rejected { table } | Metric::Count { table, .. } => Some(*table),
+            Metric::Constant(_) => None,
+        })
+    }
+}
+
 /// How the target is returned to its pre-load state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RollbackStrategy {

@@ -699,14 +699,7 @@ fn triggers(
                 let r = match right {
                     Threshold::Metric(m) => sum(ir, conn, m)?,
                     Threshold::Percent(p) => {
-                        // A share of the rows of the first metric's table.
-                        let base = left.iter().find_map(|(_, m)| match m {
-                            Metric::Rejected { table } | Metric::Count { table, .. } => {
-                                Some(*table)
-                            }
-                            Metric::Constant(_) => None,
-                        });
-                        let rows = match base {
+                        let rows = match Threshold::percent_base(left) {
                             Some(table) => metric(
                                 ir,
                                 conn,
