@@ -60,7 +60,7 @@ pub struct SystemView {
     pub tables: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct TableVolume {
     pub source: String,
     pub target: String,
@@ -484,7 +484,7 @@ pub fn runbook(ir: &Ir, src: &Source<'_>, measured: Option<f64>) -> Runbook {
     }
     let scope = Scope {
         maps: volumes.len(),
-        tables_in: volumes.iter().map(clone_volume).collect(),
+        tables_in: volumes.clone(),
         tables_out: ir
             .dropped_tables
             .iter()
@@ -541,16 +541,6 @@ pub fn runbook(ir: &Ir, src: &Source<'_>, measured: Option<f64>) -> Runbook {
         communication: communication(ir),
         summary,
         scope,
-    }
-}
-
-fn clone_volume(v: &TableVolume) -> TableVolume {
-    TableVolume {
-        source: v.source.clone(),
-        target: v.target.clone(),
-        map: v.map.clone(),
-        rows: v.rows.clone(),
-        estimate: v.estimate.clone(),
     }
 }
 

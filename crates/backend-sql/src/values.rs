@@ -3,7 +3,7 @@
 
 use crate::dialect::Dialect;
 use cutover_eval::Value;
-use cutover_ir::TypeKind;
+use cutover_ir::{Ir, TableId, TypeKind};
 
 /// A literal for a value stored into a column of type `ty`.
 pub fn literal<D: Dialect + ?Sized>(d: &D, v: &Value, ty: TypeKind) -> String {
@@ -39,4 +39,40 @@ pub fn literal<D: Dialect + ?Sized>(d: &D, v: &Value, ty: TypeKind) -> String {
             }
         }
     }
+}
+
+/// `CREATE TABLE name (…) options` for source table `t` (its columns'
+/// types, no constraints: sample data may break them on purpose) and an
+/// `INSERT` per row: how rehearsals and tests put source rows into a
+/// database.
+pub fn source_table<D: Dialect + ?Sized>(
+    d: &D,
+    ir: &Ir,
+    t: TableId,
+    name: &str,
+    options: &str,
+    rows: &[Vec<Value>],
+) -> String {
+    let table = ir.table(t);
+    let cols: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let col = ir.column(*c);
+            format!("{} {}", d.ident(&col.name), d.column_type(col.ty.kind))
+        })
+        .collect();
+    let mut sql = format!("CREATE TABLE {name} ({}){options};\n", cols.join(", "));
+    for r in rows {
+        let values: Vec<String> = r
+            .iter()
+            .zip(&table.columns)
+            .map(|(v, c)| literal(d, v, ir.column(*c).ty.kind))
+            .collect();
+        sql.push_str(&format!(
+            "INSERT INTO {name} VALUES ({});\n",
+            values.join(", ")
+        ));
+    }
+    sql
 }

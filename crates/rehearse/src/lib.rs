@@ -422,29 +422,10 @@ fn fill_table(
     name: &str,
     rows: &cutover_eval::Rows,
 ) -> Result<(), Error> {
-    let d = Sqlite;
-    let table = ir.table(t);
-    let cols: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| {
-            let col = ir.column(*c);
-            format!("{} {}", d.ident(&col.name), d.column_type(col.ty.kind))
-        })
-        .collect();
-    let mut sql = format!("BEGIN;\nCREATE TABLE {name} ({});\n", cols.join(", "));
-    for r in rows {
-        let values: Vec<String> = r
-            .iter()
-            .zip(&table.columns)
-            .map(|(v, c)| cutover_backend_sql::values::literal(&d, v, ir.column(*c).ty.kind))
-            .collect();
-        sql.push_str(&format!(
-            "INSERT INTO {name} VALUES ({});\n",
-            values.join(", ")
-        ));
-    }
-    sql.push_str("COMMIT;");
+    let sql = format!(
+        "BEGIN;\n{}COMMIT;",
+        cutover_backend_sql::values::source_table(&Sqlite, ir, t, name, "", rows)
+    );
     conn.execute_batch(&sql)
         .map_err(|e| sql_error(&ir.table_path(t), e))
 }

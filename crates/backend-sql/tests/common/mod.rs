@@ -18,30 +18,14 @@ pub fn source_sql(ir: &Ir, d: &dyn Dialect, rows: &BTreeMap<TableId, Rows>) -> S
     for (t, rows) in rows {
         let table = ir.table(*t);
         let name = d.table(&ir.system(table.system).name, &table.name);
-        let cols: Vec<String> = table
-            .columns
-            .iter()
-            .map(|c| {
-                let col = ir.column(*c);
-                format!("{} {}", d.ident(&col.name), d.column_type(col.ty.kind))
-            })
-            .collect();
-        sql.push_str(&format!(
-            "CREATE TABLE {name} ({}){};\n",
-            cols.join(", "),
-            d.table_options()
+        sql.push_str(&cutover_backend_sql::values::source_table(
+            d,
+            ir,
+            *t,
+            &name,
+            d.table_options(),
+            rows,
         ));
-        for r in rows {
-            let values: Vec<String> = r
-                .iter()
-                .zip(&table.columns)
-                .map(|(v, c)| cutover_backend_sql::values::literal(d, v, ir.column(*c).ty.kind))
-                .collect();
-            sql.push_str(&format!(
-                "INSERT INTO {name} VALUES ({});\n",
-                values.join(", ")
-            ));
-        }
     }
     sql
 }
