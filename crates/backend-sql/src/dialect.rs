@@ -205,6 +205,17 @@ pub trait Dialect {
         None
     }
 
+    /// A temporary table `name` holding the rows of `select`.
+    fn create_stage(&self, name: &str, select: &str) -> String {
+        format!("CREATE TEMP TABLE {} AS\n{select};", self.ident(name))
+    }
+
+    /// Whether a FULL JOIN of two subqueries on a key is planned with an
+    /// index or a hash; where not, checksums join each way instead.
+    fn full_join(&self) -> bool {
+        true
+    }
+
     /// NULL-safe equality, for joining on group keys.
     fn same(&self, a: &str, b: &str) -> String {
         format!("{a} IS NOT DISTINCT FROM {b}")

@@ -609,14 +609,15 @@ impl Gates<'_> {
         let mut sides = Vec::new();
         for m in &maps {
             let p = plan(ir, d, self.compiler, *m, true)?;
-            let wanted: Vec<ColumnId> = tt
+            let all: Vec<ColumnId> = tt
                 .columns
                 .iter()
                 .copied()
                 .filter(|c| tt.primary_key.contains(c) || columns.contains(c))
                 .collect();
-            let values = if ir.map(*m).group_by.is_empty() {
-                let kept = format!(
+            let values_of = |wanted: &[ColumnId]| {
+                if ir.map(*m).group_by.is_empty() {
+                    let kept = format!(
                     "SELECT a.*\n  FROM (\n{}\n  ) AS a\n WHERE NOT EXISTS (SELECT 1 FROM {} AS q WHERE q.{} = {} AND q.{} = {})",
                     indent(&p.layer_a),
                     d.meta_table("quarantine"),
@@ -625,20 +626,21 @@ impl Gates<'_> {
                     self.id("source_key"),
                     p.key_text
                 );
-                p.values_select(d, ir, &kept, &wanted)
-            } else {
-                let names: Vec<String> = tt
-                    .columns
-                    .iter()
-                    .filter(|c| tt.primary_key.contains(c) || columns.contains(c))
-                    .map(|c| self.id(&ir.column(*c).name))
-                    .collect();
-                format!(
-                    "SELECT {}\n  FROM (\n{}\n  ) AS g\n WHERE g.{} IS NULL",
-                    names.join(", "),
-                    indent(&p.stage_query(d, ir)),
-                    self.id("cutover_reason")
-                )
+                    p.values_select(d, ir, &kept, wanted)
+                } else {
+                    let names: Vec<String> = tt
+                        .columns
+                        .iter()
+                        .filter(|c| wanted.contains(c))
+                        .map(|c| self.id(&ir.column(*c).name))
+                        .collect();
+                    format!(
+                        "SELECT {}\n  FROM (\n{}\n  ) AS g\n WHERE g.{} IS NULL",
+                        names.join(", "),
+                        indent(&p.stage_query(d, ir)),
+                        self.id("cutover_reason")
+                    )
+                }
             };
             let keys: Vec<String> = key_names.iter().map(|k| format!("v.{k}")).collect();
             sides.push(format!(
@@ -646,7 +648,7 @@ impl Gates<'_> {
                 keys.join(", "),
                 hash_of("v")?,
                 self.id("cutover_hash"),
-                indent(&values)
+                indent(&values_of(&all))
             ));
         }
         let keys: Vec<String> = key_names.iter().map(|k| format!("t.{k}")).collect();
@@ -671,22 +673,22 @@ impl Gates<'_> {
         }
         let h = self.id("cutover_hash");
         let sources = sides.join("\nUNION ALL\n");
-        // Where the dialect can, the keyed comparison runs only when the
-        // two sides' digest sums differ (a pass costs no join and no key).
-        let prefilter = match d.digest_sum(&format!("x.{h}")) {
-            Some(sum) if only_these => format!(
-                "({} IS DISTINCT FROM {}) AND ",
-                format_args!("(SELECT {sum} FROM (\n{}\n  ) AS x)", indent(&sources)),
-                format_args!("(SELECT {sum} FROM (\n{}\n  ) AS x)", indent(&target_side)),
-            ),
-            _ => String::new(),
-        };
         let problem = format!(
             "CASE WHEN t.{h} IS NULL THEN 'missing in the target' WHEN s.{h} IS NULL THEN 'not from the source' ELSE 'differs' END AS {}",
             self.id("problem")
         );
-        Ok(Query {
-            violations: format!(
+        let violations = if !only_these || d.full_join() {
+            // Where the dialect can, the keyed comparison runs only when the
+            // two sides' digest sums differ (a pass costs no join and no key).
+            let prefilter = match d.digest_sum(&format!("x.{h}")) {
+                Some(sum) if only_these => format!(
+                    "({} IS DISTINCT FROM {}) AND ",
+                    format_args!("(SELECT {sum} FROM (\n{}\n  ) AS x)", indent(&sources)),
+                    format_args!("(SELECT {sum} FROM (\n{}\n  ) AS x)", indent(&target_side)),
+                ),
+                _ => String::new(),
+            };
+            format!(
                 "SELECT {}, {problem}\n  FROM (\n{}\n  ) AS s\n  {} JOIN (\n{}\n  ) AS t ON {}\n WHERE {prefilter}NOT ({})",
                 shown.join(", "),
                 indent(&sources),
@@ -694,7 +696,71 @@ impl Gates<'_> {
                 indent(&target_side),
                 on.join(" AND "),
                 d.same(&format!("s.{h}"), &format!("t.{h}"))
-            ),
+            )
+        } else {
+            // The full join as a left join each way: source rows missing
+            // or different in the target, then target rows whose key the
+            // source lacks.
+            let mut shown_t = Vec::new();
+            for c in &tt.primary_key {
+                let col = ir.column(*c);
+                let name = self.id(&col.name);
+                shown_t.push(format!(
+                    "{} AS {name}",
+                    self.text(&format!("t.{name}"), col.ty.kind)?
+                ));
+            }
+            // The mapped source once (it is the costly side), then NOT IN,
+            // not an anti-join: SQLite always indexes the list it builds,
+            // but not a subquery whose key lacks the column's affinity.
+            let s_keys: Vec<String> = key_names.iter().map(|k| format!("s.{k}")).collect();
+            let t_keys: Vec<String> = key_names.iter().map(|k| format!("t.{k}")).collect();
+            let not_null: Vec<String> = s_keys.iter().map(|k| format!("{k} IS NOT NULL")).collect();
+            let tuple = |keys: &[String]| {
+                if keys.len() == 1 {
+                    keys.join("")
+                } else {
+                    format!("({})", keys.join(", "))
+                }
+            };
+            let mapped = self.id("cutover_mapped");
+            // Where the digest sums agree, neither comparison runs.
+            let (differs_cte, differs) = match d.digest_sum(&format!("x.{h}")) {
+                Some(sum) => {
+                    let name = self.id("cutover_differs");
+                    (
+                        format!(
+                            ",\n{name} AS MATERIALIZED (\n  SELECT NOT ({}) AS d\n)",
+                            d.same(
+                                &format!("(SELECT {sum} FROM {mapped} AS x)"),
+                                &format!(
+                                    "(SELECT {sum} FROM (\n{}\n  ) AS x)",
+                                    indent(&target_side)
+                                )
+                            )
+                        ),
+                        format!("(SELECT d FROM {name}) AND "),
+                    )
+                }
+                None => (String::new(), String::new()),
+            };
+            format!(
+                "WITH {mapped} AS MATERIALIZED (\n{}\n){differs_cte}\nSELECT {}, {problem}\n  FROM {mapped} AS s\n  LEFT JOIN (\n{}\n  ) AS t ON {}\n WHERE {differs}NOT ({})\nUNION ALL\nSELECT {}, 'not from the source' AS {}\n  FROM {} AS t\n WHERE {differs}{} NOT IN (SELECT {} FROM {mapped} AS s WHERE {})",
+                indent(&sources),
+                shown.join(", "),
+                indent(&target_side),
+                on.join(" AND "),
+                d.same(&format!("s.{h}"), &format!("t.{h}")),
+                shown_t.join(", "),
+                self.id("problem"),
+                self.table(target),
+                tuple(&t_keys),
+                s_keys.join(", "),
+                not_null.join(" AND "),
+            )
+        };
+        Ok(Query {
+            violations,
             checked: Some(self.count(source)),
             meaning: "a key whose listed columns differ between the mapped source and the target (by hash), or that one side lacks".into(),
             pii: Vec::new(),

@@ -739,21 +739,17 @@ fn map_statements(
     if !grouped {
         let _ = writeln!(
             out,
-            "CREATE TEMP TABLE {stage_table} AS\n{};",
-            p.stage_select(d, ir, &p.layer_a)
+            "{}",
+            d.create_stage("cutover_stage", &p.stage_select(d, ir, &p.layer_a))
         );
     } else {
         // Rows first (with their group keys), then one row per group.
         let _ = writeln!(out, "DROP TABLE IF EXISTS {rows_table};");
+        let _ = writeln!(out, "{}", d.create_stage("cutover_rows", &p.rows_select(d)));
         let _ = writeln!(
             out,
-            "CREATE TEMP TABLE {rows_table} AS\n{};",
-            p.rows_select(d)
-        );
-        let _ = writeln!(
-            out,
-            "CREATE TEMP TABLE {stage_table} AS\n{};",
-            p.group_select(d, ir, &rows_table)
+            "{}",
+            d.create_stage("cutover_stage", &p.group_select(d, ir, &rows_table))
         );
     }
     if let Some(a) = d.analyze(&stage_table) {

@@ -680,8 +680,9 @@ fn a_load_that_breaks_a_target_constraint_leaves_nothing() {
 
 /// The post-load checks catch a target that does not match the source: a
 /// changed name fails the like-for-like checksum with that account's key,
-/// and a deleted row fails the count balance and the checksum ("missing in
-/// the target"), on both databases.
+/// a deleted row fails the count balance and the checksum ("missing in
+/// the target"), and two rows no source row maps to fail it ("not from the
+/// source"), on both databases.
 #[test]
 fn a_tampered_target_fails_the_checksum_and_the_count() {
     let ir = example("crm");
@@ -708,7 +709,13 @@ fn a_tampered_target_fails_the_checksum_and_the_count() {
              DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);
              DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);
              DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);
-             DELETE FROM {accounts} WHERE legacy_cust_id = 1002;",
+             DELETE FROM {accounts} WHERE legacy_cust_id = 1002;
+             INSERT INTO {accounts} (account_id, legacy_cust_id, first_name, last_name, account_status, migrated_at, cutover_batch_id)
+             SELECT '00000000-0000-4000-8000-000000000001', 999999, first_name, last_name, account_status, migrated_at, cutover_batch_id
+               FROM {accounts} WHERE legacy_cust_id = 1003;
+             INSERT INTO {accounts} (account_id, legacy_cust_id, first_name, last_name, account_status, migrated_at, cutover_batch_id)
+             SELECT '00000000-0000-4000-8000-000000000002', 999998, first_name, last_name, account_status, migrated_at, cutover_batch_id
+               FROM {accounts} WHERE legacy_cust_id = 1003;",
             d.table("crm", "addresses"),
             d.table("crm", "contacts"),
             d.table("crm", "opportunities"),
@@ -770,14 +777,18 @@ fn a_tampered_target_fails_the_checksum_and_the_count() {
         .iter()
         .map(|r| r[1].clone().unwrap_or_default())
         .collect();
-    assert_eq!(checksum.rows.len(), 2, "{:?}", checksum.rows);
+    assert_eq!(checksum.rows.len(), 4, "{:?}", checksum.rows);
     assert!(
         problems.contains(&"differs".to_string())
-            && problems.contains(&"missing in the target".to_string()),
+            && problems.contains(&"missing in the target".to_string())
+            && problems.contains(&"not from the source".to_string()),
         "{problems:?}"
     );
     let count = check(&lite, "post_load #1");
-    assert!(!count.passed, "loaded + rejected no longer equals read");
+    assert!(
+        !count.passed,
+        "loaded + rejected no longer equals read (one row fewer, two more)"
+    );
 }
 
 /// Names that break naive SQL (reserved words, quotes, spaces, capitals,

@@ -6,6 +6,9 @@ use cutover_diagnostics::{codes, render, Diagnostic, Severity, Span};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Exit codes, stable for CI.
 const EXIT_OK: u8 = 0;
@@ -58,8 +61,12 @@ enum Command {
         /// A throughput measured by a rehearsal, in source rows per second:
         /// the runbook's load estimates use it instead of the spec's
         /// `throughput`.
-        #[arg(long, value_name = "ROWS_PER_SECOND")]
+        #[arg(long, value_name = "ROWS_PER_SECOND", conflicts_with = "timeline")]
         throughput: Option<f64>,
+        /// The throughput a rehearsal measured and wrote with
+        /// `rehearse --emit-timeline FILE`.
+        #[arg(long, value_name = "FILE")]
+        timeline: Option<PathBuf>,
     },
     /// Rehearse the whole migration on embedded SQLite: schema, preflight
     /// gates, load, post-load gates, rollback triggers and, if one fires,
@@ -84,6 +91,10 @@ enum Command {
         /// `json` prints the report as JSON on stdout.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
+        /// Write the measured throughput to FILE, for
+        /// `build --timeline FILE` and the runbook's estimates.
+        #[arg(long, value_name = "FILE")]
+        emit_timeline: Option<PathBuf>,
     },
     /// Run the spec's examples in the reference evaluator.
     #[command(
@@ -161,14 +172,23 @@ fn main() -> ExitCode {
             out,
             dialect,
             throughput,
-        } => build(&file, &out, &dialect, throughput),
+            timeline,
+        } => build(&file, &out, &dialect, throughput, timeline.as_deref()),
         Command::Rehearse {
             file,
             source,
             target,
             fail_gate,
             report,
-        } => rehearse(&file, source, target, fail_gate, report),
+            emit_timeline,
+        } => rehearse(
+            &file,
+            source,
+            target,
+            fail_gate,
+            report,
+            emit_timeline.as_deref(),
+        ),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Debug { form, file } => debug(form, &file),
     };
@@ -322,7 +342,29 @@ fn compile_clean(spec: &Spec, color: bool) -> Option<cutover_ir::Ir> {
     compiled.ir
 }
 
-fn build(file: &Path, out: &Path, dialects: &[String], throughput: Option<f64>) -> u8 {
+fn build(
+    file: &Path,
+    out: &Path,
+    dialects: &[String],
+    throughput: Option<f64>,
+    timeline: Option<&Path>,
+) -> u8 {
+    let mut throughput = throughput;
+    let mut measured_sha = None;
+    if let Some(path) = timeline {
+        match read_timeline(path) {
+            Ok(t) => {
+                throughput = Some(t.rows_per_second);
+                measured_sha = Some(t.spec_sha256);
+            }
+            Err(m) => {
+                return fatal(
+                    &m,
+                    "give the file `cutover rehearse --emit-timeline FILE` wrote",
+                )
+            }
+        }
+    }
     if let Some(t) = throughput {
         if !(t.is_finite() && t > 0.0) {
             return fatal(
@@ -354,6 +396,12 @@ fn build(file: &Path, out: &Path, dialects: &[String], throughput: Option<f64>) 
         let hash = sha2::Sha256::digest(spec.text.as_bytes());
         hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
     };
+    if let Some(sha) = measured_sha.filter(|sha| sha != &digest) {
+        eprintln!(
+            "warning: the timeline was measured on another version of the spec (sha256 {}…); rehearse again to refresh it",
+            sha.get(..12).unwrap_or(&sha)
+        );
+    }
     let path = spec.path.replace('\\', "/");
     let info = cutover_backend_sql::SpecInfo {
         path: &path,
@@ -478,12 +526,55 @@ fn build(file: &Path, out: &Path, dialects: &[String], throughput: Option<f64>) 
     EXIT_OK
 }
 
+/// What `rehearse --emit-timeline` writes and `build --timeline` reads.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Timeline {
+    /// The format's version.
+    cutover_timeline: u32,
+    spec: String,
+    spec_sha256: String,
+    measured_at: String,
+    source: String,
+    rows_read: u64,
+    load_seconds: f64,
+    /// Source rows read per second of load: the figure `build` uses.
+    rows_per_second: f64,
+    maps: Vec<TimelineMap>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TimelineMap {
+    name: String,
+    rows_read: u64,
+    seconds: f64,
+}
+
+const TIMELINE_VERSION: u32 = 1;
+
+fn read_timeline(path: &Path) -> Result<Timeline, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let t: Timeline = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a Cutover timeline: {e}", path.display()))?;
+    if t.cutover_timeline != TIMELINE_VERSION {
+        return Err(format!(
+            "{}: timeline format {} (this cutover reads {TIMELINE_VERSION})",
+            path.display(),
+            t.cutover_timeline
+        ));
+    }
+    if !(t.rows_per_second.is_finite() && t.rows_per_second > 0.0) {
+        return Err(format!("{}: no throughput measured", path.display()));
+    }
+    Ok(t)
+}
+
 fn rehearse(
     file: &Path,
     source: PathBuf,
     target: Option<PathBuf>,
     fail_gates: Vec<String>,
     format: ReportFormat,
+    emit_timeline: Option<&Path>,
 ) -> u8 {
     let spec = match read_spec(file) {
         Ok(s) => s,
@@ -508,6 +599,7 @@ fn rehearse(
         hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
     };
     let path = spec.path.replace('\\', "/");
+    let source_text = source.display().to_string();
     let opts = cutover_rehearse::Options {
         spec_path: &path,
         spec_text: &spec.text,
@@ -516,11 +608,9 @@ fn rehearse(
         target,
         fail_gates,
     };
-    let quiet = matches!(format, ReportFormat::Json);
-    let mut progress = |what: &str| {
-        if !quiet {
-            eprintln!("… {what}");
-        }
+    let mut progress = Bars {
+        quiet: matches!(format, ReportFormat::Json),
+        ticker: None,
     };
     let report = match cutover_rehearse::rehearse(&ir, &opts, &mut progress) {
         Ok(r) => r,
@@ -534,6 +624,55 @@ fn rehearse(
             )
         }
     };
+    if let Some(out) = emit_timeline {
+        if !report.loaded || report.rows_read == 0 {
+            eprintln!(
+                "cutover rehearse: no timeline written to {}: nothing was loaded",
+                out.display()
+            );
+        } else {
+            let timeline = Timeline {
+                cutover_timeline: TIMELINE_VERSION,
+                spec: path.clone(),
+                spec_sha256: digest.clone(),
+                measured_at: format!("{}Z", now_utc().format("%Y-%m-%dT%H:%M:%S")),
+                source: source_text,
+                rows_read: report.rows_read,
+                load_seconds: report.load_seconds,
+                rows_per_second: report.rows_per_second,
+                maps: report
+                    .maps
+                    .iter()
+                    .map(|m| TimelineMap {
+                        name: m.name.clone(),
+                        rows_read: m.read,
+                        seconds: m.seconds,
+                    })
+                    .collect(),
+            };
+            let json = serde_json::to_string_pretty(&timeline).unwrap_or_default();
+            if let Err(e) = std::fs::write(out, json + "\n") {
+                return fatal(
+                    &format!("cannot write {}: {e}", out.display()),
+                    "check the path",
+                );
+            }
+            if !matches!(format, ReportFormat::Json) {
+                eprintln!(
+                    "wrote {}: {:.0} source rows/s; `cutover build --timeline {}` uses it",
+                    out.display(),
+                    report.rows_per_second,
+                    out.display()
+                );
+            }
+            if report.rows_read < 100_000 {
+                eprintln!(
+                    "warning: {} rows is a small sample: fixed costs dominate its rate; rehearse at full volume for a figure to plan with",
+                    report.rows_read
+                );
+            }
+        }
+    }
     match format {
         ReportFormat::Json => match serde_json::to_string_pretty(&report) {
             Ok(j) => println!("{j}"),
@@ -545,6 +684,78 @@ fn rehearse(
         EXIT_OK
     } else {
         EXIT_FINDINGS
+    }
+}
+
+/// A rehearsal's steps on stderr, and a bar per map once its load has
+/// run for a second (on a terminal only).
+struct Bars {
+    quiet: bool,
+    ticker: Option<(Arc<AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl cutover_rehearse::Progress for Bars {
+    fn step(&mut self, what: &str) {
+        if !self.quiet {
+            eprintln!("… {what}");
+        }
+    }
+
+    fn counts_rows(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+
+    fn map_started(&mut self, map: &str, rows: u64, counts: Arc<cutover_rehearse::RowCounts>) {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let map = map.to_owned();
+        let handle = std::thread::spawn(move || {
+            use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+            let started = Instant::now();
+            let bar = ProgressBar::with_draw_target(Some(rows), ProgressDrawTarget::hidden());
+            if let Ok(style) = ProgressStyle::with_template(
+                "  {msg:<24} [{bar:30}] {human_pos}/{human_len} rows  {per_sec:0}  eta {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            // Two phases: rows through the transform into the stage, then
+            // the staged rows into the target or the quarantine.
+            bar.set_message(format!("{map}: transform"));
+            let mut shown = false;
+            let mut writing = false;
+            while !stopped.load(Ordering::Relaxed) {
+                std::thread::park_timeout(Duration::from_millis(100));
+                if !shown && started.elapsed() >= Duration::from_secs(1) {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                    shown = true;
+                }
+                let staged = counts.staged.load(Ordering::Relaxed);
+                let written = counts.written.load(Ordering::Relaxed);
+                if written > 0 && !writing {
+                    writing = true;
+                    bar.reset();
+                    bar.set_length(staged);
+                    bar.set_message(format!("{map}: write"));
+                }
+                bar.set_position(if writing {
+                    written.min(staged)
+                } else {
+                    staged.min(rows)
+                });
+            }
+            if shown {
+                bar.finish_with_message(format!("{map}: {:.1}s", started.elapsed().as_secs_f64()));
+            }
+        });
+        self.ticker = Some((stop, handle));
+    }
+
+    fn map_finished(&mut self, _map: &str) {
+        if let Some((stop, handle)) = self.ticker.take() {
+            stop.store(true, Ordering::Relaxed);
+            handle.thread().unpark();
+            let _ = handle.join();
+        }
     }
 }
 
@@ -572,8 +783,8 @@ fn rehearsal_text(r: &cutover_rehearse::Report) -> String {
             ""
         };
         out.push_str(&format!(
-            "  [{verdict}] {} #{} {}: {} violating{forced}\n",
-            c.gate, c.number, c.check, c.violations
+            "  [{verdict}] {} #{} {}: {} violating{forced} ({:.2}s)\n",
+            c.gate, c.number, c.check, c.violations, c.seconds
         ));
         if !c.passed {
             for row in &c.sample {

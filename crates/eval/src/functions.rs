@@ -77,7 +77,7 @@ pub fn call(
         Mask => Value::Text(mask(text(0))),
         Sha256 => {
             let digest = sha2::Sha256::digest(text(0).as_bytes());
-            Value::Text(digest.iter().map(|x| format!("{x:02x}")).collect())
+            Value::Text(crate::value::hex(&digest))
         }
         Round => round(
             arg(args, 0),

@@ -263,6 +263,18 @@ pub fn timestamp_text(t: NaiveDateTime) -> String {
 }
 
 /// JSON as compact text with object keys in code-point order.
+/// Lower-case hex of bytes (digests, `bytes` values): per row in checksums,
+/// so without a formatter call per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
 pub fn json_text(j: &serde_json::Value) -> String {
     // serde_json's default map is ordered by key.
     serde_json::to_string(j).unwrap_or_default()
@@ -304,8 +316,7 @@ impl Value {
                 format!("\"{}T{}Z\"", date_text(t.date()), time_text(t.time()))
             }
             Value::Bytes(b) => {
-                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-                format!("\"\\x{hex}\"")
+                format!("\"\\x{}\"", hex(b))
             }
             other => quote(&other.to_text().unwrap_or_default()),
         }

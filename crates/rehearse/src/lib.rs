@@ -18,7 +18,43 @@ use rusqlite::Connection;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
+
+/// The rows of the map being loaded, counted as SQLite writes them (its
+/// update hook): `staged` as the transform's rows reach the stage table
+/// (for a grouped map, its rows before grouping), `written` as rows reach
+/// the target table or the quarantine.
+#[derive(Default, Debug)]
+pub struct RowCounts {
+    pub staged: AtomicU64,
+    pub written: AtomicU64,
+}
+
+/// What a rehearsal says while it runs. The load blocks the calling
+/// thread; a display reads [`RowCounts`] from another.
+pub trait Progress {
+    /// A step starts: "preflight gates", "map NAME", "post-load gates",
+    /// "rollback".
+    fn step(&mut self, what: &str);
+    /// Whether to count rows while maps load (a hook call per row).
+    fn counts_rows(&self) -> bool {
+        false
+    }
+    /// A map's load starts: `source_rows` rows to read; `counts` grows
+    /// while it runs (only when [`Progress::counts_rows`]).
+    fn map_started(&mut self, _map: &str, _source_rows: u64, _counts: Arc<RowCounts>) {}
+    /// The map's load has ended.
+    fn map_finished(&mut self, _map: &str) {}
+}
+
+/// A closure hears the steps only.
+impl<F: FnMut(&str)> Progress for F {
+    fn step(&mut self, what: &str) {
+        self(what)
+    }
+}
 
 pub struct Options<'a> {
     pub spec_path: &'a str,
@@ -94,6 +130,7 @@ pub struct CheckReport {
     pub forced: bool,
     /// The first violating rows, PII masked.
     pub sample: Vec<Vec<String>>,
+    pub seconds: f64,
 }
 
 #[derive(Serialize, Debug)]
@@ -107,11 +144,7 @@ fn sql_error(what: &str, e: rusqlite::Error) -> Error {
 }
 
 /// Runs the rehearsal; `progress` is told what starts (a map, a gate).
-pub fn rehearse(
-    ir: &Ir,
-    opts: &Options<'_>,
-    progress: &mut dyn FnMut(&str),
-) -> Result<Report, Error> {
+pub fn rehearse(ir: &Ir, opts: &Options<'_>, progress: &mut dyn Progress) -> Result<Report, Error> {
     let started = Instant::now();
     let d = Sqlite;
     let scripts = cutover_backend_sql::build(
@@ -182,7 +215,7 @@ pub fn rehearse(
         .map_err(|e| sql_error("10_schema.sql", e))?;
     let before = checksums(ir, &conn)?;
 
-    progress("preflight gates");
+    progress.step("preflight gates");
     let preflight = run_checks(ir, &conn, opts, Timing::BeforeLoad)?;
     let preflight_failed = preflight.iter().any(|c| c.blocking && !c.passed);
     report.checks.extend(preflight);
@@ -190,11 +223,24 @@ pub fn rehearse(
         let load = script("30_load.sql");
         let load_started = Instant::now();
         for (name, chunk) in load_chunks(&load) {
-            if let Some(name) = &name {
-                progress(&format!("map {name}"));
+            let map = name
+                .as_deref()
+                .and_then(|n| ir.maps.iter().find(|m| m.name == n));
+            if let Some(m) = map {
+                progress.step(&format!("map {}", m.name));
+                if progress.counts_rows() {
+                    let counts = Arc::new(RowCounts::default());
+                    count_rows(ir, &conn, m, &counts);
+                    progress.map_started(&m.name, source_rows(ir, &conn, m)?, counts);
+                }
             }
             let t = Instant::now();
-            conn.execute_batch(&chunk).map_err(|e| {
+            let done = conn.execute_batch(&chunk);
+            conn.update_hook(None::<fn(rusqlite::hooks::Action, &str, &str, i64)>);
+            if let Some(m) = map {
+                progress.map_finished(&m.name);
+            }
+            done.map_err(|e| {
                 sql_error(
                     &format!("30_load.sql ({})", name.as_deref().unwrap_or("batch")),
                     e,
@@ -214,13 +260,13 @@ pub fn rehearse(
         report.load_seconds = load_started.elapsed().as_secs_f64();
         report.loaded = true;
         map_counts(ir, &conn, &mut report)?;
-        progress("post-load gates");
+        progress.step("post-load gates");
         report
             .checks
             .extend(run_checks(ir, &conn, opts, Timing::AfterLoad)?);
         report.triggers = triggers(ir, &conn, opts.spec_text, &report.checks)?;
         if report.triggers.iter().any(|t| t.fired) {
-            progress("rollback");
+            progress.step("rollback");
             conn.execute_batch(&script("90_rollback.sql"))
                 .map_err(|e| sql_error("90_rollback.sql", e))?;
             report.rolled_back = true;
@@ -253,9 +299,20 @@ fn system_file(main: &Path, system: &str) -> PathBuf {
         .with_extension(format!("{system}.sqlite"))
 }
 
+/// The connection's settings per target database, not the scripts':
+/// a page cache that holds a million-row table's indexes (SQLite's default
+/// is 2 MB), and no fsync — a rehearsal target need not survive a power
+/// cut, only a killed process, which the rollback journal still covers.
+const SETTINGS: &str = "PRAGMA {db}.cache_size = -262144; PRAGMA {db}.synchronous = OFF;";
+
 fn open_target(ir: &Ir, main: &Path) -> Result<Connection, Error> {
     let conn = Connection::open(main)
         .map_err(|e| Error::Input(format!("{}: cannot open the target: {e}", main.display())))?;
+    conn.execute_batch(&format!(
+        "PRAGMA temp_store = MEMORY; {}",
+        SETTINGS.replace("{db}", "main")
+    ))
+    .map_err(|e| sql_error("settings", e))?;
     cutover_sqlite_functions::register(&conn)
         .map_err(|e| sql_error("Cutover's SQLite functions", e))?;
     for s in ir.systems.iter().filter(|s| s.role == Role::Target) {
@@ -266,6 +323,8 @@ fn open_target(ir: &Ir, main: &Path) -> Result<Connection, Error> {
             quote(&s.name)
         ))
         .map_err(|e| Error::Input(format!("{}: cannot attach: {e}", file.display())))?;
+        conn.execute_batch(&SETTINGS.replace("{db}", &quote(&s.name)))
+            .map_err(|e| sql_error("settings", e))?;
     }
     Ok(conn)
 }
@@ -479,6 +538,43 @@ fn load_chunks(script: &str) -> Vec<(Option<String>, String)> {
     out
 }
 
+/// Counts the rows `map`'s load writes into `counts` (SQLite's update
+/// hook: the stage is filled by INSERT for this).
+fn count_rows(ir: &Ir, conn: &Connection, map: &cutover_ir::Map, counts: &Arc<RowCounts>) {
+    let stage = if map.group_by.is_empty() {
+        "cutover_stage"
+    } else {
+        "cutover_rows"
+    };
+    let target = ir.table(map.target).name.clone();
+    let counts = Arc::clone(counts);
+    conn.update_hook(Some(move |action, _db: &str, table: &str, _rowid: i64| {
+        if action != rusqlite::hooks::Action::SQLITE_INSERT {
+            return;
+        }
+        if table == stage {
+            counts.staged.fetch_add(1, Ordering::Relaxed);
+        } else if table == target || table == "cutover_quarantine" {
+            counts.written.fetch_add(1, Ordering::Relaxed);
+        }
+    }));
+}
+
+/// The rows of a map's first source table.
+fn source_rows(ir: &Ir, conn: &Connection, map: &cutover_ir::Map) -> Result<u64, Error> {
+    let source = ir.table(map.source());
+    conn.query_row(
+        &format!(
+            "SELECT count(*) FROM {}",
+            Sqlite.table(&ir.system(source.system).name, &source.name)
+        ),
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n.max(0) as u64)
+    .map_err(|e| sql_error("counts", e))
+}
+
 /// Per map: rows read, loaded and rejected by this batch, top reasons.
 fn map_counts(ir: &Ir, conn: &Connection, report: &mut Report) -> Result<(), Error> {
     let d = Sqlite;
@@ -493,17 +589,13 @@ fn map_counts(ir: &Ir, conn: &Connection, report: &mut Report) -> Result<(), Err
         let Some(map) = ir.maps.iter().find(|x| x.name == m.name) else {
             continue;
         };
-        let source = ir.table(map.source());
         let target = ir.table(map.target);
         let count = |sql: String| -> Result<u64, Error> {
             conn.query_row(&sql, [], |r| r.get::<_, i64>(0))
                 .map(|n| n as u64)
                 .map_err(|e| sql_error("counts", e))
         };
-        m.read = count(format!(
-            "SELECT count(*) FROM {}",
-            d.table(&ir.system(source.system).name, &source.name)
-        ))?;
+        m.read = source_rows(ir, conn, map)?;
         m.loaded = count(format!(
             "SELECT count(*) FROM {} WHERE cutover_batch_id = {batch}",
             d.table(&ir.system(target.system).name, &target.name)
@@ -561,17 +653,18 @@ fn run_checks(
     Ok(out)
 }
 
+/// Violating rows a report shows per check.
+const SAMPLE_ROWS: usize = 3;
+
 fn run_check(
     conn: &Connection,
     c: &CheckSql,
     opts: &Options<'_>,
     timing: Timing,
 ) -> Result<CheckReport, Error> {
+    let started = Instant::now();
     let what = format!("check {} #{}", c.gate, c.number);
     let body = c.violations.trim().trim_end_matches(';');
-    let violations: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM ({body})"), [], |r| r.get(0))
-        .map_err(|e| sql_error(&what, e))?;
     let checked = match &c.checked {
         None => None,
         Some(q) if q.chars().all(|ch| ch.is_ascii_digit()) => q.parse::<u64>().ok(),
@@ -583,13 +676,19 @@ fn run_check(
             .unwrap_or(0) as u64,
         ),
     };
+    // One pass: every violating row is counted, the first few kept.
+    let mut sample = Vec::new();
+    let mut violations = 0u64;
     let mut stmt = conn
-        .prepare(&format!("SELECT * FROM ({body}) LIMIT 3"))
+        .prepare(&format!("SELECT * FROM ({body})"))
         .map_err(|e| sql_error(&what, e))?;
     let names: Vec<String> = stmt.column_names().iter().map(|n| n.to_string()).collect();
     let mut rows = stmt.query([]).map_err(|e| sql_error(&what, e))?;
-    let mut sample = Vec::new();
     while let Some(r) = rows.next().map_err(|e| sql_error(&what, e))? {
+        violations += 1;
+        if sample.len() == SAMPLE_ROWS {
+            continue;
+        }
         let mut cells = Vec::new();
         for (i, n) in names.iter().enumerate() {
             let v = r.get_ref(i).map_err(|e| sql_error(&what, e))?;
@@ -602,7 +701,6 @@ fn run_check(
         sample.push(cells);
     }
     let forced = opts.fail_gates.contains(&c.gate);
-    let violations = violations.max(0) as u64;
     Ok(CheckReport {
         gate: c.gate.clone(),
         number: c.number,
@@ -616,6 +714,7 @@ fn run_check(
         passed: !forced && c.passes(violations, checked),
         forced,
         sample,
+        seconds: started.elapsed().as_secs_f64(),
     })
 }
 

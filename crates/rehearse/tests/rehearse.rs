@@ -3,8 +3,10 @@
 //! target exactly; the source is never written; bad input is refused
 //! with the file, line and column.
 
-use cutover_rehearse::{csv_to_sqlite, rehearse, Error, Options, Report};
+use cutover_rehearse::{csv_to_sqlite, rehearse, Error, Options, Progress, Report, RowCounts};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -40,7 +42,7 @@ fn run(
         target,
         fail_gates: fail.iter().map(|s| s.to_string()).collect(),
     };
-    rehearse(&ir, &opts, &mut |_| {})
+    rehearse(&ir, &opts, &mut |_: &str| {})
 }
 
 #[test]
@@ -185,4 +187,68 @@ fn bad_input_names_the_file_line_and_column() {
 /// An empty SQLite database file (zero bytes is one).
 fn rusqlite_free_file(path: &Path) {
     std::fs::write(path, b"").expect("empty file");
+}
+
+/// Records the steps and, per map, the rows SQLite's update hook counted.
+#[derive(Default)]
+struct Recorder {
+    steps: Vec<String>,
+    maps: Vec<(String, u64, Arc<RowCounts>)>,
+    finished: Vec<String>,
+}
+
+impl Progress for Recorder {
+    fn step(&mut self, what: &str) {
+        self.steps.push(what.to_owned());
+    }
+    fn counts_rows(&self) -> bool {
+        true
+    }
+    fn map_started(&mut self, map: &str, source_rows: u64, counts: Arc<RowCounts>) {
+        self.maps.push((map.to_owned(), source_rows, counts));
+    }
+    fn map_finished(&mut self, map: &str) {
+        self.finished.push(map.to_owned());
+    }
+}
+
+/// The progress a display shows is the rows SQLite really wrote: per map,
+/// rows staged = source rows (the CRM maps without `where`) and rows
+/// written = loaded + rejected, as the report counts them afterwards.
+#[test]
+fn progress_counts_the_rows_each_map_stages_and_writes() {
+    let (ir, text, path) = spec("crm");
+    let opts = Options {
+        spec_path: &path,
+        spec_text: &text,
+        sha256: "0",
+        source: root().join("examples/crm/data"),
+        target: None,
+        fail_gates: Vec::new(),
+    };
+    let mut rec = Recorder::default();
+    let r = rehearse(&ir, &opts, &mut rec).expect("rehearsal");
+    assert!(r.passed);
+    assert_eq!(
+        rec.steps.first().map(String::as_str),
+        Some("preflight gates")
+    );
+    let names: Vec<&str> = r.maps.iter().map(|m| m.name.as_str()).collect();
+    let started: Vec<&str> = rec.maps.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(started, names);
+    assert_eq!(rec.finished, names);
+    for (name, source_rows, counts) in &rec.maps {
+        let m = r.maps.iter().find(|m| &m.name == name).expect("map");
+        assert_eq!(*source_rows, m.read, "{name}");
+        let written = counts.written.load(Ordering::Relaxed);
+        assert_eq!(written, m.loaded + m.rejected, "{name}");
+        let map = ir.maps.iter().find(|x| &x.name == name).expect("map");
+        if map.filter.is_none() && map.group_by.is_empty() {
+            assert_eq!(counts.staged.load(Ordering::Relaxed), m.read, "{name}");
+        }
+    }
+    assert!(rec
+        .maps
+        .iter()
+        .any(|(_, _, c)| c.staged.load(Ordering::Relaxed) > 100));
 }

@@ -61,6 +61,7 @@ pub fn register(conn: &Connection) -> Result<()> {
     conn.create_aggregate_function("cutover_sum_error", 2, flags, Sum { error: true })?;
     conn.create_aggregate_function("cutover_min", 2, flags, Extreme { max: false })?;
     conn.create_aggregate_function("cutover_max", 2, flags, Extreme { max: true })?;
+    conn.create_aggregate_function("cutover_digest_sum", 1, flags, DigestSum)?;
     Ok(())
 }
 
@@ -461,6 +462,39 @@ impl Aggregate<Option<Value>, SqlValue> for Extreme {
 
     fn finalize(&self, _: &mut Context<'_>, best: Option<Option<Value>>) -> Result<SqlValue> {
         Ok(best.flatten().map_or(SqlValue::Null, encode))
+    }
+}
+
+/// `cutover_digest_sum(hex)`: the sum, modulo 2^64, of each hex digest's
+/// first 64 bits, as 16 hex digits; NULL over no rows. Order-independent,
+/// so equal sums on both sides of a checksum mean (all but certainly) the
+/// same digests, and the keyed comparison need not run.
+struct DigestSum;
+
+impl Aggregate<Option<u64>, SqlValue> for DigestSum {
+    fn init(&self, _: &mut Context<'_>) -> Result<Option<u64>> {
+        Ok(None)
+    }
+
+    fn step(&self, ctx: &mut Context<'_>, acc: &mut Option<u64>) -> Result<()> {
+        let bits = match ctx.get_raw(0) {
+            ValueRef::Null => return Ok(()),
+            ValueRef::Text(t) => std::str::from_utf8(t.get(..16).unwrap_or(t))
+                .ok()
+                .and_then(|h| u64::from_str_radix(h, 16).ok()),
+            _ => None,
+        };
+        let Some(bits) = bits else {
+            return Err(bug("cutover_digest_sum: not a hex digest".into()));
+        };
+        *acc = Some(acc.unwrap_or(0).wrapping_add(bits));
+        Ok(())
+    }
+
+    fn finalize(&self, _: &mut Context<'_>, acc: Option<Option<u64>>) -> Result<SqlValue> {
+        Ok(acc
+            .flatten()
+            .map_or(SqlValue::Null, |v| SqlValue::Text(format!("{v:016x}"))))
     }
 }
 

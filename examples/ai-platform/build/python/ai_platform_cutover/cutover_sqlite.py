@@ -24,6 +24,8 @@ bytes as BLOB, everything else as TEXT in its canonical text form.
   into `type` (the result type), and its failure message.
 - `cutover_min(x, type)`, `cutover_max(x, type)`: the evaluator's `min` and
   `max` of values of `type` (decimals compare by value).
+- `cutover_digest_sum(hex)`: the sum modulo 2^64 of each hex digest's first
+  64 bits, as 16 hex digits; NULL over no rows (a checksum's prefilter).
 
 A malformed signature or an argument that does not decode as its declared
 type raises, which makes the SQL statement fail: it means the generated SQL
@@ -59,6 +61,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_aggregate("cutover_sum_error", 2, _SumError)
     conn.create_aggregate("cutover_min", 2, _Min)
     conn.create_aggregate("cutover_max", 2, _Max)
+    conn.create_aggregate("cutover_digest_sum", 1, _DigestSum)
 
 
 # ─────────────────────────────── Types ───────────────────────────────
@@ -425,3 +428,25 @@ class _Max(_Min):
 
     name = "cutover_max"
     wanted = 1
+
+
+class _DigestSum:
+    """`cutover_digest_sum`: the sum modulo 2^64 of each hex digest's first
+    64 bits, as 16 hex digits; NULL over no rows."""
+
+    def __init__(self) -> None:
+        self.acc: int | None = None
+
+    def step(self, h: Any) -> None:
+        if h is None:
+            return
+        try:
+            bits = int(h[:16], 16) if isinstance(h, str) else None
+        except ValueError:
+            bits = None
+        if bits is None:
+            raise Bug("cutover_digest_sum: not a hex digest")
+        self.acc = ((self.acc or 0) + bits) % (1 << 64)
+
+    def finalize(self) -> Any:
+        return None if self.acc is None else f"{self.acc:016x}"

@@ -6,21 +6,21 @@ BEGIN;
 
 -- check preflight #1: not_null legacy.models(model_id, model_name) (error)
 -- violating rows: a row where a listed column is NULL
-SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", t."model_name" AS "model_name"
+SELECT CAST(t."model_id" AS TEXT) AS "model_id", t."model_name" AS "model_name"
   FROM "legacy"."models" AS t
  WHERE t."model_id" IS NULL OR t."model_name" IS NULL
  ORDER BY t."model_id";
 
 -- check preflight #2: not_null legacy.datasets(dataset_id, name) (error)
 -- violating rows: a row where a listed column is NULL
-SELECT cutover_fn('cast:int->text', t."dataset_id") AS "dataset_id", t."name" AS "name"
+SELECT CAST(t."dataset_id" AS TEXT) AS "dataset_id", t."name" AS "name"
   FROM "legacy"."datasets" AS t
  WHERE t."dataset_id" IS NULL OR t."name" IS NULL
  ORDER BY t."dataset_id";
 
 -- check preflight #3: unique legacy.models.model_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."model_id" AS TEXT) AS "model_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."models" AS t
  WHERE t."model_id" IS NOT NULL
  GROUP BY t."model_id"
@@ -29,7 +29,7 @@ HAVING count(*) > 1
 
 -- check preflight #4: unique legacy.datasets.dataset_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."dataset_id") AS "dataset_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."dataset_id" AS TEXT) AS "dataset_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."datasets" AS t
  WHERE t."dataset_id" IS NOT NULL
  GROUP BY t."dataset_id"
@@ -38,7 +38,7 @@ HAVING count(*) > 1
 
 -- check preflight #5: unique legacy.training_runs.run_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."run_id") AS "run_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."run_id" AS TEXT) AS "run_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."training_runs" AS t
  WHERE t."run_id" IS NOT NULL
  GROUP BY t."run_id"
@@ -47,7 +47,7 @@ HAVING count(*) > 1
 
 -- check preflight #6: unique idm.user_id_map.legacy_user_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."legacy_user_id") AS "legacy_user_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."legacy_user_id" AS TEXT) AS "legacy_user_id", CAST(count(*) AS text) AS "rows"
   FROM "idm"."user_id_map" AS t
  WHERE t."legacy_user_id" IS NOT NULL
  GROUP BY t."legacy_user_id"
@@ -56,28 +56,28 @@ HAVING count(*) > 1
 
 -- check preflight #7: assert legacy.models: algo_type is null or algo_names[upper(squish(algo_type))] != "Other" warn (warn)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", t."algo_type" AS "algo_type", NULL AS "error"
+SELECT CAST(t."model_id" AS TEXT) AS "model_id", t."algo_type" AS "algo_type", NULL AS "error"
   FROM "legacy"."models" AS t
  WHERE NOT (((t."algo_type" IS NULL) OR (CASE WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'RF') THEN 'Random Forest' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'RANDOM FOREST') THEN 'Random Forest' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'RANDOMFOREST') THEN 'Random Forest' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'RANDOM_FOREST') THEN 'Random Forest' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'RANDOM FORREST') THEN 'Random Forest' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'RANDOM-FOREST') THEN 'Random Forest' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'GBM') THEN 'Gradient Boosting Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'GBT') THEN 'Gradient Boosting Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'GRADIENT BOOSTING') THEN 'Gradient Boosting Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'GRADIENTBOOSTING') THEN 'Gradient Boosting Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'GRADIENT BOOSTING MACHINE') THEN 'Gradient Boosting Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'GRADIANT BOOSTING') THEN 'Gradient Boosting Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'XGB') THEN 'XGBoost' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'XGBOOST') THEN 'XGBoost' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'XG BOOST') THEN 'XGBoost' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'XG-BOOST') THEN 'XGBoost' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'XGBOST') THEN 'XGBoost' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'CNN') THEN 'Convolutional Neural Network' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'CONVNET') THEN 'Convolutional Neural Network' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'CONV NET') THEN 'Convolutional Neural Network' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'CONVOLUTIONAL NEURAL NETWORK') THEN 'Convolutional Neural Network' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'LR') THEN 'Logistic Regression' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'LOGREG') THEN 'Logistic Regression' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'LOGISTIC REGRESSION') THEN 'Logistic Regression' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'LSTM') THEN 'Long Short-Term Memory' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'SVM') THEN 'Support Vector Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'SVC') THEN 'Support Vector Machine' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'TRANSFORMER') THEN 'Transformer' WHEN (cutover_fn('upper:varchar(50)->varchar(50)', cutover_fn('squish:varchar(50)->varchar(50)', t."algo_type")) = 'BERT') THEN 'Transformer' ELSE 'Other' END <> 'Other')))
  ORDER BY t."model_id";
 
 -- check preflight #8: assert legacy.models: upper(trim(status)) in ("D", "P", "R", "A", "DRAFT", "PENDING", "READY", "ACTIVE") warn (warn)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", t."status" AS "status", NULL AS "error"
+SELECT CAST(t."model_id" AS TEXT) AS "model_id", t."status" AS "status", NULL AS "error"
   FROM "legacy"."models" AS t
  WHERE NOT ((cutover_fn('upper:varchar(10)->varchar(10)', trim(t."status", char(32, 9, 10, 13, 11, 12))) IN ('D', 'P', 'R', 'A', 'DRAFT', 'PENDING', 'READY', 'ACTIVE')))
  ORDER BY t."model_id";
 
 -- check preflight #9: assert legacy.models: accuracy_score is null or accuracy_score between 0 and 1 warn (warn)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", cutover_fn('cast:float->text', t."accuracy_score") AS "accuracy_score", NULL AS "error"
+SELECT CAST(t."model_id" AS TEXT) AS "model_id", cutover_fn('cast:float->text', t."accuracy_score") AS "accuracy_score", NULL AS "error"
   FROM "legacy"."models" AS t
  WHERE NOT (((t."accuracy_score" IS NULL) OR (t."accuracy_score" BETWEEN 0 AND 1)))
  ORDER BY t."model_id";
 
 -- check preflight #10: fk legacy.models.dataset_id -> legacy.datasets.dataset_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.datasets
-SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", cutover_fn('cast:int->text', t."dataset_id") AS "dataset_id"
+SELECT CAST(t."model_id" AS TEXT) AS "model_id", CAST(t."dataset_id" AS TEXT) AS "dataset_id"
   FROM "legacy"."models" AS t
  WHERE t."dataset_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."datasets" AS p WHERE p."dataset_id" = t."dataset_id")
@@ -85,7 +85,7 @@ SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", cutover_fn('cas
 
 -- check preflight #11: fk legacy.training_runs.model_id -> legacy.models.model_id warn (warn)
 -- violating rows: a row whose non-NULL value has no row in legacy.models
-SELECT cutover_fn('cast:int->text', t."run_id") AS "run_id", cutover_fn('cast:int->text', t."model_id") AS "model_id"
+SELECT CAST(t."run_id" AS TEXT) AS "run_id", CAST(t."model_id" AS TEXT) AS "model_id"
   FROM "legacy"."training_runs" AS t
  WHERE t."model_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."models" AS p WHERE p."model_id" = t."model_id")
@@ -93,7 +93,7 @@ SELECT cutover_fn('cast:int->text', t."run_id") AS "run_id", cutover_fn('cast:in
 
 -- check preflight #12: fk legacy.training_runs.dataset_id -> legacy.datasets.dataset_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.datasets
-SELECT cutover_fn('cast:int->text', t."run_id") AS "run_id", cutover_fn('cast:int->text', t."dataset_id") AS "dataset_id"
+SELECT CAST(t."run_id" AS TEXT) AS "run_id", CAST(t."dataset_id" AS TEXT) AS "dataset_id"
   FROM "legacy"."training_runs" AS t
  WHERE t."dataset_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."datasets" AS p WHERE p."dataset_id" = t."dataset_id")
@@ -101,7 +101,7 @@ SELECT cutover_fn('cast:int->text', t."run_id") AS "run_id", cutover_fn('cast:in
 
 -- check preflight #13: fk legacy.experiments.model_id -> legacy.models.model_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.models
-SELECT cutover_fn('cast:int->text', t."experiment_id") AS "experiment_id", cutover_fn('cast:int->text', t."model_id") AS "model_id"
+SELECT CAST(t."experiment_id" AS TEXT) AS "experiment_id", CAST(t."model_id" AS TEXT) AS "model_id"
   FROM "legacy"."experiments" AS t
  WHERE t."model_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."models" AS p WHERE p."model_id" = t."model_id")
@@ -109,7 +109,7 @@ SELECT cutover_fn('cast:int->text', t."experiment_id") AS "experiment_id", cutov
 
 -- check preflight #14: fk legacy.experiments.run_id -> legacy.training_runs.run_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.training_runs
-SELECT cutover_fn('cast:int->text', t."experiment_id") AS "experiment_id", cutover_fn('cast:int->text', t."run_id") AS "run_id"
+SELECT CAST(t."experiment_id" AS TEXT) AS "experiment_id", CAST(t."run_id" AS TEXT) AS "run_id"
   FROM "legacy"."experiments" AS t
  WHERE t."run_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."training_runs" AS p WHERE p."run_id" = t."run_id")
@@ -117,7 +117,7 @@ SELECT cutover_fn('cast:int->text', t."experiment_id") AS "experiment_id", cutov
 
 -- check preflight #15: fk legacy.metrics.model_id -> legacy.models.model_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.models
-SELECT cutover_fn('cast:bigint->text', t."metric_id") AS "metric_id", cutover_fn('cast:int->text', t."model_id") AS "model_id"
+SELECT CAST(t."metric_id" AS TEXT) AS "metric_id", CAST(t."model_id" AS TEXT) AS "model_id"
   FROM "legacy"."metrics" AS t
  WHERE t."model_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."models" AS p WHERE p."model_id" = t."model_id")
@@ -125,7 +125,7 @@ SELECT cutover_fn('cast:bigint->text', t."metric_id") AS "metric_id", cutover_fn
 
 -- check preflight #16: fk legacy.metrics.run_id -> legacy.training_runs.run_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.training_runs
-SELECT cutover_fn('cast:bigint->text', t."metric_id") AS "metric_id", cutover_fn('cast:int->text', t."run_id") AS "run_id"
+SELECT CAST(t."metric_id" AS TEXT) AS "metric_id", CAST(t."run_id" AS TEXT) AS "run_id"
   FROM "legacy"."metrics" AS t
  WHERE t."run_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."training_runs" AS p WHERE p."run_id" = t."run_id")
@@ -133,7 +133,7 @@ SELECT cutover_fn('cast:bigint->text', t."metric_id") AS "metric_id", cutover_fn
 
 -- check preflight #17: fk legacy.models.owner_id -> idm.user_id_map.legacy_user_id warn (warn)
 -- violating rows: a row whose non-NULL value has no row in idm.user_id_map
-SELECT cutover_fn('cast:int->text', t."model_id") AS "model_id", cutover_fn('cast:int->text', t."owner_id") AS "owner_id"
+SELECT CAST(t."model_id" AS TEXT) AS "model_id", CAST(t."owner_id" AS TEXT) AS "owner_id"
   FROM "legacy"."models" AS t
  WHERE t."owner_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "idm"."user_id_map" AS p WHERE p."legacy_user_id" = t."owner_id")

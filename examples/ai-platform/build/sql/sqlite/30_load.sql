@@ -9,8 +9,9 @@ INSERT INTO "main"."cutover_batches" ("batch_id", "spec_sha256", "started_at", "
 
 -- map data_sources: legacy.datasets -> platform.data_sources
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_dataset_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_dataset_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`dataset_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_dataset_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h3" IS NULL AND "cutover_h4" IS NULL) THEN '`file_format`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h7" IS NOT NULL OR "cutover_h6" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN "cutover_h9" IS NOT NULL THEN 'local time does not exist in America/New_York (DST gap)' END IS NOT NULL THEN json_object('dataset_id', "c0_dataset_id", 'name', "c0_name", 'description', "c0_description", 'storage_path', "c0_storage_path", 'file_format', "c0_file_format", 'row_count', "c0_row_count", 'size_bytes', "c0_size_bytes", 'steward_email', "c0_steward_email", 'created_ts', "c0_created_ts", 'last_mod_ts', "c0_last_mod_ts") END AS "cutover_source_row",
        "cutover_h0" AS "dataset_uuid",
        "c0_dataset_id" AS "original_source_id",
@@ -52,6 +53,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_dataset_id"), '') AS "cutover_s
           FROM "legacy"."datasets" AS s0
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "platform"."data_sources" AS t WHERE t."dataset_uuid" = "cutover_stage"."dataset_uuid");
@@ -70,8 +74,9 @@ DROP TABLE "cutover_stage";
 
 -- map ml_models: legacy.models -> platform.ml_models
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_model_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_model_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`model_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_model_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`model_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`owner_user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h5" IS NULL THEN '`algorithm_type`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h8" IS NOT NULL OR "cutover_h7" IS NULL) THEN 'unknown status code' WHEN "cutover_h10" IS NOT NULL THEN '`primary_metric_value`: ' || COALESCE("cutover_h10", 'NULL in a not-null column') WHEN ("cutover_h14" IS NOT NULL OR "cutover_h13" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN "cutover_h16" IS NOT NULL THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h11" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."data_sources" AS p WHERE p."dataset_uuid" = "cutover_h11")) THEN '`training_dataset_uuid`: no row of platform.data_sources has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('model_id', "c0_model_id", 'model_name', "c0_model_name", 'algo_type', "c0_algo_type", 'version', "c0_version", 'owner_id', "c0_owner_id", 'owner_email', "c0_owner_email", 'created_ts', "c0_created_ts", 'last_mod_ts', "c0_last_mod_ts", 'status', "c0_status", 'accuracy_score', "c0_accuracy_score", 'dataset_id', "c0_dataset_id", 'model_path', "c0_model_path", 'notes', "c0_notes") END AS "cutover_source_row",
        "cutover_h0" AS "model_uuid",
        "c0_model_id" AS "original_source_id",
@@ -131,6 +136,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_model_id"), '') AS "cutover_sou
           ) AS l1 LIMIT -1 OFFSET 0
       ) AS l2 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "platform"."ml_models" AS t WHERE t."model_uuid" = "cutover_stage"."model_uuid");
@@ -149,8 +157,9 @@ DROP TABLE "cutover_stage";
 
 -- map training_jobs: legacy.training_runs -> platform.training_jobs
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_run_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_run_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`job_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_run_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN 'orphan training run: model no longer exists' WHEN "cutover_h4" IS NULL THEN '`job_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NOT NULL THEN 'hyperparams is not valid JSON' WHEN "cutover_h8" IS NOT NULL THEN '`gpu_hours`: ' || COALESCE("cutover_h8", 'NULL in a not-null column') WHEN ("cutover_h12" IS NOT NULL OR "cutover_h11" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN "cutover_h14" IS NOT NULL THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = "cutover_h1")) THEN '`model_uuid`: no row of platform.ml_models has this key (its parent row was not loaded)' WHEN ("cutover_h2" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."data_sources" AS p WHERE p."dataset_uuid" = "cutover_h2")) THEN '`dataset_uuid`: no row of platform.data_sources has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('run_id', "c0_run_id", 'model_id', "c0_model_id", 'dataset_id', "c0_dataset_id", 'started_ts', "c0_started_ts", 'ended_ts', "c0_ended_ts", 'status', "c0_status", 'epochs', "c0_epochs", 'hyperparams', "c0_hyperparams", 'gpu_hours', "c0_gpu_hours", 'cluster', "c0_cluster", 'log_path', "c0_log_path") END AS "cutover_source_row",
        "cutover_h0" AS "job_uuid",
        "c0_run_id" AS "original_source_id",
@@ -215,6 +224,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_run_id"), '') AS "cutover_sourc
           ) AS l1 LIMIT -1 OFFSET 0
       ) AS l2 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "platform"."training_jobs" AS t WHERE t."job_uuid" = "cutover_stage"."job_uuid");
@@ -233,8 +245,9 @@ DROP TABLE "cutover_stage";
 
 -- map experiment_logs: legacy.experiments -> platform.experiment_logs
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_experiment_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_experiment_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`log_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_experiment_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`title`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`author_user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h8" IS NOT NULL OR "cutover_h7" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = "cutover_h1")) THEN '`model_uuid`: no row of platform.ml_models has this key (its parent row was not loaded)' WHEN ("cutover_h2" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."training_jobs" AS p WHERE p."job_uuid" = "cutover_h2")) THEN '`job_uuid`: no row of platform.training_jobs has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('experiment_id', "c0_experiment_id", 'model_id', "c0_model_id", 'run_id', "c0_run_id", 'title', "c0_title", 'hypothesis', "c0_hypothesis", 'outcome', "c0_outcome", 'created_by', "c0_created_by", 'created_ts', "c0_created_ts") END AS "cutover_source_row",
        "cutover_h0" AS "log_uuid",
        "c0_experiment_id" AS "original_source_id",
@@ -274,6 +287,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_experiment_id"), '') AS "cutove
             LEFT JOIN "idm"."user_id_map" AS s1 ON (s0."created_by" = s1."legacy_user_id")
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "platform"."experiment_logs" AS t WHERE t."log_uuid" = "cutover_stage"."log_uuid");
@@ -292,8 +308,9 @@ DROP TABLE "cutover_stage";
 
 -- map model_performance: legacy.metrics -> platform.model_performance
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_metric_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_metric_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`performance_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_metric_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`model_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`metric_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_metric_value" IS NULL THEN 'metric value missing' WHEN ("cutover_h6" IS NOT NULL OR "cutover_h5" IS NULL) THEN 'unknown data split label' WHEN ("cutover_h8" IS NOT NULL OR "cutover_h7" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = "cutover_h1")) THEN '`model_uuid`: no row of platform.ml_models has this key (its parent row was not loaded)' WHEN ("cutover_h2" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."training_jobs" AS p WHERE p."job_uuid" = "cutover_h2")) THEN '`job_uuid`: no row of platform.training_jobs has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('metric_id', "c0_metric_id", 'model_id', "c0_model_id", 'run_id', "c0_run_id", 'metric_name', "c0_metric_name", 'metric_value', "c0_metric_value", 'data_split', "c0_data_split", 'recorded_ts', "c0_recorded_ts") END AS "cutover_source_row",
        "cutover_h0" AS "performance_uuid",
        "c0_metric_id" AS "original_source_id",
@@ -330,6 +347,9 @@ SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_metric_id"), '') AS "cutover
           ) AS l1 LIMIT -1 OFFSET 0
       ) AS l2 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "platform"."model_performance" AS t WHERE t."performance_uuid" = "cutover_stage"."performance_uuid");

@@ -36,7 +36,7 @@ SELECT CAST(m."left" AS text) AS "left", CAST(m."right" AS text) AS "right"
 
 -- check post_load #6: unique platform.ml_models.model_uuid (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", CAST(count(*) AS text) AS "rows"
+SELECT t."model_uuid" AS "model_uuid", CAST(count(*) AS text) AS "rows"
   FROM "platform"."ml_models" AS t
  WHERE t."model_uuid" IS NOT NULL
  GROUP BY t."model_uuid"
@@ -45,7 +45,7 @@ HAVING count(*) > 1
 
 -- check post_load #7: unique platform.ml_models.original_source_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."original_source_id") AS "original_source_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."original_source_id" AS TEXT) AS "original_source_id", CAST(count(*) AS text) AS "rows"
   FROM "platform"."ml_models" AS t
  WHERE t."original_source_id" IS NOT NULL
  GROUP BY t."original_source_id"
@@ -54,7 +54,7 @@ HAVING count(*) > 1
 
 -- check post_load #8: unique platform.data_sources.dataset_uuid (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:uuid->text', t."dataset_uuid") AS "dataset_uuid", CAST(count(*) AS text) AS "rows"
+SELECT t."dataset_uuid" AS "dataset_uuid", CAST(count(*) AS text) AS "rows"
   FROM "platform"."data_sources" AS t
  WHERE t."dataset_uuid" IS NOT NULL
  GROUP BY t."dataset_uuid"
@@ -63,7 +63,7 @@ HAVING count(*) > 1
 
 -- check post_load #9: unique platform.training_jobs.job_uuid (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid", CAST(count(*) AS text) AS "rows"
+SELECT t."job_uuid" AS "job_uuid", CAST(count(*) AS text) AS "rows"
   FROM "platform"."training_jobs" AS t
  WHERE t."job_uuid" IS NOT NULL
  GROUP BY t."job_uuid"
@@ -72,7 +72,7 @@ HAVING count(*) > 1
 
 -- check post_load #10: unique platform.experiment_logs.log_uuid (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:uuid->text', t."log_uuid") AS "log_uuid", CAST(count(*) AS text) AS "rows"
+SELECT t."log_uuid" AS "log_uuid", CAST(count(*) AS text) AS "rows"
   FROM "platform"."experiment_logs" AS t
  WHERE t."log_uuid" IS NOT NULL
  GROUP BY t."log_uuid"
@@ -81,7 +81,7 @@ HAVING count(*) > 1
 
 -- check post_load #11: unique platform.model_performance.performance_uuid (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:uuid->text', t."performance_uuid") AS "performance_uuid", CAST(count(*) AS text) AS "rows"
+SELECT t."performance_uuid" AS "performance_uuid", CAST(count(*) AS text) AS "rows"
   FROM "platform"."model_performance" AS t
  WHERE t."performance_uuid" IS NOT NULL
  GROUP BY t."performance_uuid"
@@ -90,35 +90,35 @@ HAVING count(*) > 1
 
 -- check post_load #12: assert platform.ml_models: length(cast(owner_user_id as text)) == 36 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", cutover_fn('cast:uuid->text', t."owner_user_id") AS "owner_user_id", cutover_fn_error('cast:uuid->text', t."owner_user_id") AS "error"
+SELECT t."model_uuid" AS "model_uuid", t."owner_user_id" AS "owner_user_id", NULL AS "error"
   FROM "platform"."ml_models" AS t
- WHERE cutover_fn_error('cast:uuid->text', t."owner_user_id") IS NOT NULL OR NOT ((length(cutover_fn('cast:uuid->text', t."owner_user_id")) = 36))
+ WHERE NOT ((length(t."owner_user_id") = 36))
  ORDER BY t."model_uuid";
 
 -- check post_load #13: assert platform.training_jobs: hyperparameters is null or cast(hyperparameters as text) like "{%" (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid", cutover_fn('cast:json->text', t."hyperparameters") AS "hyperparameters", CASE WHEN (t."hyperparameters" IS NULL) IS NOT TRUE THEN cutover_fn_error('cast:json->text', t."hyperparameters") END AS "error"
+SELECT t."job_uuid" AS "job_uuid", cutover_fn('cast:json->text', t."hyperparameters") AS "hyperparameters", CASE WHEN (t."hyperparameters" IS NULL) IS NOT TRUE THEN cutover_fn_error('cast:json->text', t."hyperparameters") END AS "error"
   FROM "platform"."training_jobs" AS t
  WHERE CASE WHEN (t."hyperparameters" IS NULL) IS NOT TRUE THEN cutover_fn_error('cast:json->text', t."hyperparameters") END IS NOT NULL OR NOT (((t."hyperparameters" IS NULL) OR (cutover_fn('cast:json->text', t."hyperparameters") GLOB '{*')))
  ORDER BY t."job_uuid";
 
 -- check post_load #14: assert platform.ml_models: model_artifact_uri is null or model_artifact_uri like "s3://ai-artifacts-bucket/%" (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", t."model_artifact_uri" AS "model_artifact_uri", NULL AS "error"
+SELECT t."model_uuid" AS "model_uuid", t."model_artifact_uri" AS "model_artifact_uri", NULL AS "error"
   FROM "platform"."ml_models" AS t
  WHERE NOT (((t."model_artifact_uri" IS NULL) OR (t."model_artifact_uri" GLOB 's3://ai-artifacts-bucket/*')))
  ORDER BY t."model_uuid";
 
 -- check post_load #15: assert platform.training_jobs: finished_at is null or finished_at >= started_at (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid", cutover_fn('cast:timestamptz->text', t."finished_at") AS "finished_at", cutover_fn('cast:timestamptz->text', t."started_at") AS "started_at", NULL AS "error"
+SELECT t."job_uuid" AS "job_uuid", t."finished_at" AS "finished_at", t."started_at" AS "started_at", NULL AS "error"
   FROM "platform"."training_jobs" AS t
  WHERE NOT (((t."finished_at" IS NULL) OR (t."finished_at" >= t."started_at")))
  ORDER BY t."job_uuid";
 
 -- check post_load #16: fk platform.ml_models.training_dataset_uuid resolves (error)
 -- violating rows: a row whose non-NULL value has no row in platform.data_sources
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", cutover_fn('cast:uuid->text', t."training_dataset_uuid") AS "training_dataset_uuid"
+SELECT t."model_uuid" AS "model_uuid", t."training_dataset_uuid" AS "training_dataset_uuid"
   FROM "platform"."ml_models" AS t
  WHERE t."training_dataset_uuid" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "platform"."data_sources" AS p WHERE p."dataset_uuid" = t."training_dataset_uuid")
@@ -126,7 +126,7 @@ SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", cutover_fn
 
 -- check post_load #17: fk platform.training_jobs.model_uuid resolves (error)
 -- violating rows: a row whose non-NULL value has no row in platform.ml_models
-SELECT cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid", cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid"
+SELECT t."job_uuid" AS "job_uuid", t."model_uuid" AS "model_uuid"
   FROM "platform"."training_jobs" AS t
  WHERE t."model_uuid" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = t."model_uuid")
@@ -134,7 +134,7 @@ SELECT cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid", cutover_fn('ca
 
 -- check post_load #18: fk platform.training_jobs.dataset_uuid resolves (error)
 -- violating rows: a row whose non-NULL value has no row in platform.data_sources
-SELECT cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid", cutover_fn('cast:uuid->text', t."dataset_uuid") AS "dataset_uuid"
+SELECT t."job_uuid" AS "job_uuid", t."dataset_uuid" AS "dataset_uuid"
   FROM "platform"."training_jobs" AS t
  WHERE t."dataset_uuid" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "platform"."data_sources" AS p WHERE p."dataset_uuid" = t."dataset_uuid")
@@ -142,7 +142,7 @@ SELECT cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid", cutover_fn('ca
 
 -- check post_load #19: fk platform.experiment_logs.model_uuid resolves (error)
 -- violating rows: a row whose non-NULL value has no row in platform.ml_models
-SELECT cutover_fn('cast:uuid->text', t."log_uuid") AS "log_uuid", cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid"
+SELECT t."log_uuid" AS "log_uuid", t."model_uuid" AS "model_uuid"
   FROM "platform"."experiment_logs" AS t
  WHERE t."model_uuid" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = t."model_uuid")
@@ -150,7 +150,7 @@ SELECT cutover_fn('cast:uuid->text', t."log_uuid") AS "log_uuid", cutover_fn('ca
 
 -- check post_load #20: fk platform.experiment_logs.job_uuid resolves (error)
 -- violating rows: a row whose non-NULL value has no row in platform.training_jobs
-SELECT cutover_fn('cast:uuid->text', t."log_uuid") AS "log_uuid", cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid"
+SELECT t."log_uuid" AS "log_uuid", t."job_uuid" AS "job_uuid"
   FROM "platform"."experiment_logs" AS t
  WHERE t."job_uuid" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "platform"."training_jobs" AS p WHERE p."job_uuid" = t."job_uuid")
@@ -158,7 +158,7 @@ SELECT cutover_fn('cast:uuid->text', t."log_uuid") AS "log_uuid", cutover_fn('ca
 
 -- check post_load #21: fk platform.model_performance.model_uuid resolves (error)
 -- violating rows: a row whose non-NULL value has no row in platform.ml_models
-SELECT cutover_fn('cast:uuid->text', t."performance_uuid") AS "performance_uuid", cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid"
+SELECT t."performance_uuid" AS "performance_uuid", t."model_uuid" AS "model_uuid"
   FROM "platform"."model_performance" AS t
  WHERE t."model_uuid" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = t."model_uuid")
@@ -166,7 +166,7 @@ SELECT cutover_fn('cast:uuid->text', t."performance_uuid") AS "performance_uuid"
 
 -- check post_load #22: fk platform.model_performance.job_uuid resolves (error)
 -- violating rows: a row whose non-NULL value has no row in platform.training_jobs
-SELECT cutover_fn('cast:uuid->text', t."performance_uuid") AS "performance_uuid", cutover_fn('cast:uuid->text', t."job_uuid") AS "job_uuid"
+SELECT t."performance_uuid" AS "performance_uuid", t."job_uuid" AS "job_uuid"
   FROM "platform"."model_performance" AS t
  WHERE t."job_uuid" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "platform"."training_jobs" AS p WHERE p."job_uuid" = t."job_uuid")
@@ -176,9 +176,9 @@ SELECT cutover_fn('cast:uuid->text', t."performance_uuid") AS "performance_uuid"
 -- violating rows: a sampled source row whose recomputed target row differs from the loaded one, is missing, or (rejected) is not in the quarantine
 SELECT 'data_sources' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."dataset_uuid" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."dataset_uuid") IS cutover_fn('cast:uuid->text', t."dataset_uuid") THEN '' ELSE ' dataset_uuid' END || CASE WHEN cutover_fn('cast:int->text', s."original_source_id") IS cutover_fn('cast:int->text', t."original_source_id") THEN '' ELSE ' original_source_id' END || CASE WHEN s."name" IS t."name" THEN '' ELSE ' name' END || CASE WHEN s."description" IS t."description" THEN '' ELSE ' description' END || CASE WHEN s."source_uri" IS t."source_uri" THEN '' ELSE ' source_uri' END || CASE WHEN s."file_format" IS t."file_format" THEN '' ELSE ' file_format' END || CASE WHEN cutover_fn('cast:bigint->text', s."row_count") IS cutover_fn('cast:bigint->text', t."row_count") THEN '' ELSE ' row_count' END || CASE WHEN cutover_fn('cast:bigint->text', s."size_bytes") IS cutover_fn('cast:bigint->text', t."size_bytes") THEN '' ELSE ' size_bytes' END || CASE WHEN s."steward_hash" IS t."steward_hash" THEN '' ELSE ' steward_hash' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."created_at") IS cutover_fn('cast:timestamptz->text', t."created_at") THEN '' ELSE ' created_at' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."last_modified_at") IS cutover_fn('cast:timestamptz->text', t."last_modified_at") THEN '' ELSE ' last_modified_at' END) AS "cutover_differs"
+  SELECT s.*, t."dataset_uuid" AS "cutover_target_key", (CASE WHEN s."dataset_uuid" IS t."dataset_uuid" THEN '' ELSE ' dataset_uuid' END || CASE WHEN CAST(s."original_source_id" AS TEXT) IS CAST(t."original_source_id" AS TEXT) THEN '' ELSE ' original_source_id' END || CASE WHEN s."name" IS t."name" THEN '' ELSE ' name' END || CASE WHEN s."description" IS t."description" THEN '' ELSE ' description' END || CASE WHEN s."source_uri" IS t."source_uri" THEN '' ELSE ' source_uri' END || CASE WHEN s."file_format" IS t."file_format" THEN '' ELSE ' file_format' END || CASE WHEN CAST(s."row_count" AS TEXT) IS CAST(t."row_count" AS TEXT) THEN '' ELSE ' row_count' END || CASE WHEN CAST(s."size_bytes" AS TEXT) IS CAST(t."size_bytes" AS TEXT) THEN '' ELSE ' size_bytes' END || CASE WHEN s."steward_hash" IS t."steward_hash" THEN '' ELSE ' steward_hash' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END || CASE WHEN s."last_modified_at" IS t."last_modified_at" THEN '' ELSE ' last_modified_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_dataset_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_dataset_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`dataset_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_dataset_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h3" IS NULL AND "cutover_h4" IS NULL) THEN '`file_format`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h7" IS NOT NULL OR "cutover_h6" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN "cutover_h9" IS NOT NULL THEN 'local time does not exist in America/New_York (DST gap)' END IS NOT NULL THEN json_object('dataset_id', "c0_dataset_id", 'name', "c0_name", 'description', "c0_description", 'storage_path', "c0_storage_path", 'file_format', "c0_file_format", 'row_count', "c0_row_count", 'size_bytes', "c0_size_bytes", 'steward_email', "c0_steward_email", 'created_ts', "c0_created_ts", 'last_mod_ts', "c0_last_mod_ts") END AS "cutover_source_row",
                "cutover_h0" AS "dataset_uuid",
                "c0_dataset_id" AS "original_source_id",
@@ -221,7 +221,7 @@ SELECT 'data_sources' AS "map", s."cutover_source_key" AS "source_key", CASE WHE
                              NULL AS "cutover_where_error"
                       FROM "legacy"."datasets" AS s0
                   ) AS a
-                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_dataset_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_dataset_id"), '')
+                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_dataset_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_dataset_id" AS TEXT), '')
                  LIMIT 10
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
@@ -233,9 +233,9 @@ SELECT 'data_sources' AS "map", s."cutover_source_key" AS "source_key", CASE WHE
 UNION ALL
 SELECT 'ml_models' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."model_uuid" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."model_uuid") IS cutover_fn('cast:uuid->text', t."model_uuid") THEN '' ELSE ' model_uuid' END || CASE WHEN cutover_fn('cast:int->text', s."original_source_id") IS cutover_fn('cast:int->text', t."original_source_id") THEN '' ELSE ' original_source_id' END || CASE WHEN s."model_name" IS t."model_name" THEN '' ELSE ' model_name' END || CASE WHEN s."algorithm_type" IS t."algorithm_type" THEN '' ELSE ' algorithm_type' END || CASE WHEN s."model_version" IS t."model_version" THEN '' ELSE ' model_version' END || CASE WHEN cutover_fn('cast:uuid->text', s."owner_user_id") IS cutover_fn('cast:uuid->text', t."owner_user_id") THEN '' ELSE ' owner_user_id' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."created_at") IS cutover_fn('cast:timestamptz->text', t."created_at") THEN '' ELSE ' created_at' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."last_modified_at") IS cutover_fn('cast:timestamptz->text', t."last_modified_at") THEN '' ELSE ' last_modified_at' END || CASE WHEN s."deployment_status" IS t."deployment_status" THEN '' ELSE ' deployment_status' END || CASE WHEN cutover_fn('cast:float->text', s."primary_metric_value") IS cutover_fn('cast:float->text', t."primary_metric_value") THEN '' ELSE ' primary_metric_value' END || CASE WHEN cutover_fn('cast:uuid->text', s."training_dataset_uuid") IS cutover_fn('cast:uuid->text', t."training_dataset_uuid") THEN '' ELSE ' training_dataset_uuid' END || CASE WHEN s."model_artifact_uri" IS t."model_artifact_uri" THEN '' ELSE ' model_artifact_uri' END || CASE WHEN s."description" IS t."description" THEN '' ELSE ' description' END) AS "cutover_differs"
+  SELECT s.*, t."model_uuid" AS "cutover_target_key", (CASE WHEN s."model_uuid" IS t."model_uuid" THEN '' ELSE ' model_uuid' END || CASE WHEN CAST(s."original_source_id" AS TEXT) IS CAST(t."original_source_id" AS TEXT) THEN '' ELSE ' original_source_id' END || CASE WHEN s."model_name" IS t."model_name" THEN '' ELSE ' model_name' END || CASE WHEN s."algorithm_type" IS t."algorithm_type" THEN '' ELSE ' algorithm_type' END || CASE WHEN s."model_version" IS t."model_version" THEN '' ELSE ' model_version' END || CASE WHEN s."owner_user_id" IS t."owner_user_id" THEN '' ELSE ' owner_user_id' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END || CASE WHEN s."last_modified_at" IS t."last_modified_at" THEN '' ELSE ' last_modified_at' END || CASE WHEN s."deployment_status" IS t."deployment_status" THEN '' ELSE ' deployment_status' END || CASE WHEN cutover_fn('cast:float->text', s."primary_metric_value") IS cutover_fn('cast:float->text', t."primary_metric_value") THEN '' ELSE ' primary_metric_value' END || CASE WHEN s."training_dataset_uuid" IS t."training_dataset_uuid" THEN '' ELSE ' training_dataset_uuid' END || CASE WHEN s."model_artifact_uri" IS t."model_artifact_uri" THEN '' ELSE ' model_artifact_uri' END || CASE WHEN s."description" IS t."description" THEN '' ELSE ' description' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_model_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_model_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`model_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_model_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`model_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`owner_user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h5" IS NULL THEN '`algorithm_type`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h8" IS NOT NULL OR "cutover_h7" IS NULL) THEN 'unknown status code' WHEN "cutover_h10" IS NOT NULL THEN '`primary_metric_value`: ' || COALESCE("cutover_h10", 'NULL in a not-null column') WHEN ("cutover_h14" IS NOT NULL OR "cutover_h13" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN "cutover_h16" IS NOT NULL THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h11" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."data_sources" AS p WHERE p."dataset_uuid" = "cutover_h11")) THEN '`training_dataset_uuid`: no row of platform.data_sources has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('model_id', "c0_model_id", 'model_name', "c0_model_name", 'algo_type', "c0_algo_type", 'version', "c0_version", 'owner_id', "c0_owner_id", 'owner_email', "c0_owner_email", 'created_ts', "c0_created_ts", 'last_mod_ts', "c0_last_mod_ts", 'status', "c0_status", 'accuracy_score', "c0_accuracy_score", 'dataset_id', "c0_dataset_id", 'model_path', "c0_model_path", 'notes', "c0_notes") END AS "cutover_source_row",
                "cutover_h0" AS "model_uuid",
                "c0_model_id" AS "original_source_id",
@@ -295,7 +295,7 @@ SELECT 'ml_models' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s
                           FROM "legacy"."models" AS s0
                             LEFT JOIN "idm"."user_id_map" AS s1 ON (s0."owner_id" = s1."legacy_user_id")
                       ) AS a
-                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_model_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_model_id"), '')
+                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_model_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_model_id" AS TEXT), '')
                      LIMIT 10
                   ) AS l1 LIMIT -1 OFFSET 0
               ) AS l2 LIMIT -1 OFFSET 0
@@ -308,9 +308,9 @@ SELECT 'ml_models' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s
 UNION ALL
 SELECT 'training_jobs' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."job_uuid" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."job_uuid") IS cutover_fn('cast:uuid->text', t."job_uuid") THEN '' ELSE ' job_uuid' END || CASE WHEN cutover_fn('cast:int->text', s."original_source_id") IS cutover_fn('cast:int->text', t."original_source_id") THEN '' ELSE ' original_source_id' END || CASE WHEN cutover_fn('cast:uuid->text', s."model_uuid") IS cutover_fn('cast:uuid->text', t."model_uuid") THEN '' ELSE ' model_uuid' END || CASE WHEN cutover_fn('cast:uuid->text', s."dataset_uuid") IS cutover_fn('cast:uuid->text', t."dataset_uuid") THEN '' ELSE ' dataset_uuid' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."started_at") IS cutover_fn('cast:timestamptz->text', t."started_at") THEN '' ELSE ' started_at' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."finished_at") IS cutover_fn('cast:timestamptz->text', t."finished_at") THEN '' ELSE ' finished_at' END || CASE WHEN s."job_status" IS t."job_status" THEN '' ELSE ' job_status' END || CASE WHEN cutover_fn('cast:int->text', s."epochs") IS cutover_fn('cast:int->text', t."epochs") THEN '' ELSE ' epochs' END || CASE WHEN cutover_fn('cast:json->text', s."hyperparameters") IS cutover_fn('cast:json->text', t."hyperparameters") THEN '' ELSE ' hyperparameters' END || CASE WHEN cutover_fn('cast:decimal(10,2)->text', s."gpu_hours") IS cutover_fn('cast:decimal(10,2)->text', t."gpu_hours") THEN '' ELSE ' gpu_hours' END || CASE WHEN s."compute_cluster" IS t."compute_cluster" THEN '' ELSE ' compute_cluster' END || CASE WHEN s."log_uri" IS t."log_uri" THEN '' ELSE ' log_uri' END) AS "cutover_differs"
+  SELECT s.*, t."job_uuid" AS "cutover_target_key", (CASE WHEN s."job_uuid" IS t."job_uuid" THEN '' ELSE ' job_uuid' END || CASE WHEN CAST(s."original_source_id" AS TEXT) IS CAST(t."original_source_id" AS TEXT) THEN '' ELSE ' original_source_id' END || CASE WHEN s."model_uuid" IS t."model_uuid" THEN '' ELSE ' model_uuid' END || CASE WHEN s."dataset_uuid" IS t."dataset_uuid" THEN '' ELSE ' dataset_uuid' END || CASE WHEN s."started_at" IS t."started_at" THEN '' ELSE ' started_at' END || CASE WHEN s."finished_at" IS t."finished_at" THEN '' ELSE ' finished_at' END || CASE WHEN s."job_status" IS t."job_status" THEN '' ELSE ' job_status' END || CASE WHEN CAST(s."epochs" AS TEXT) IS CAST(t."epochs" AS TEXT) THEN '' ELSE ' epochs' END || CASE WHEN cutover_fn('cast:json->text', s."hyperparameters") IS cutover_fn('cast:json->text', t."hyperparameters") THEN '' ELSE ' hyperparameters' END || CASE WHEN cutover_fn('cast:decimal(10,2)->text', s."gpu_hours") IS cutover_fn('cast:decimal(10,2)->text', t."gpu_hours") THEN '' ELSE ' gpu_hours' END || CASE WHEN s."compute_cluster" IS t."compute_cluster" THEN '' ELSE ' compute_cluster' END || CASE WHEN s."log_uri" IS t."log_uri" THEN '' ELSE ' log_uri' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_run_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_run_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`job_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_run_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN 'orphan training run: model no longer exists' WHEN "cutover_h4" IS NULL THEN '`job_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NOT NULL THEN 'hyperparams is not valid JSON' WHEN "cutover_h8" IS NOT NULL THEN '`gpu_hours`: ' || COALESCE("cutover_h8", 'NULL in a not-null column') WHEN ("cutover_h12" IS NOT NULL OR "cutover_h11" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN "cutover_h14" IS NOT NULL THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = "cutover_h1")) THEN '`model_uuid`: no row of platform.ml_models has this key (its parent row was not loaded)' WHEN ("cutover_h2" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."data_sources" AS p WHERE p."dataset_uuid" = "cutover_h2")) THEN '`dataset_uuid`: no row of platform.data_sources has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('run_id', "c0_run_id", 'model_id', "c0_model_id", 'dataset_id', "c0_dataset_id", 'started_ts', "c0_started_ts", 'ended_ts', "c0_ended_ts", 'status', "c0_status", 'epochs', "c0_epochs", 'hyperparams', "c0_hyperparams", 'gpu_hours', "c0_gpu_hours", 'cluster', "c0_cluster", 'log_path', "c0_log_path") END AS "cutover_source_row",
                "cutover_h0" AS "job_uuid",
                "c0_run_id" AS "original_source_id",
@@ -375,7 +375,7 @@ SELECT 'training_jobs' AS "map", s."cutover_source_key" AS "source_key", CASE WH
                           FROM "legacy"."training_runs" AS s0
                             LEFT JOIN "legacy"."models" AS s1 ON (s0."model_id" = s1."model_id")
                       ) AS a
-                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_run_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_run_id"), '')
+                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_run_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_run_id" AS TEXT), '')
                      LIMIT 10
                   ) AS l1 LIMIT -1 OFFSET 0
               ) AS l2 LIMIT -1 OFFSET 0
@@ -388,9 +388,9 @@ SELECT 'training_jobs' AS "map", s."cutover_source_key" AS "source_key", CASE WH
 UNION ALL
 SELECT 'experiment_logs' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."log_uuid" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."log_uuid") IS cutover_fn('cast:uuid->text', t."log_uuid") THEN '' ELSE ' log_uuid' END || CASE WHEN cutover_fn('cast:int->text', s."original_source_id") IS cutover_fn('cast:int->text', t."original_source_id") THEN '' ELSE ' original_source_id' END || CASE WHEN cutover_fn('cast:uuid->text', s."model_uuid") IS cutover_fn('cast:uuid->text', t."model_uuid") THEN '' ELSE ' model_uuid' END || CASE WHEN cutover_fn('cast:uuid->text', s."job_uuid") IS cutover_fn('cast:uuid->text', t."job_uuid") THEN '' ELSE ' job_uuid' END || CASE WHEN s."title" IS t."title" THEN '' ELSE ' title' END || CASE WHEN s."hypothesis" IS t."hypothesis" THEN '' ELSE ' hypothesis' END || CASE WHEN s."outcome" IS t."outcome" THEN '' ELSE ' outcome' END || CASE WHEN cutover_fn('cast:uuid->text', s."author_user_id") IS cutover_fn('cast:uuid->text', t."author_user_id") THEN '' ELSE ' author_user_id' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."logged_at") IS cutover_fn('cast:timestamptz->text', t."logged_at") THEN '' ELSE ' logged_at' END) AS "cutover_differs"
+  SELECT s.*, t."log_uuid" AS "cutover_target_key", (CASE WHEN s."log_uuid" IS t."log_uuid" THEN '' ELSE ' log_uuid' END || CASE WHEN CAST(s."original_source_id" AS TEXT) IS CAST(t."original_source_id" AS TEXT) THEN '' ELSE ' original_source_id' END || CASE WHEN s."model_uuid" IS t."model_uuid" THEN '' ELSE ' model_uuid' END || CASE WHEN s."job_uuid" IS t."job_uuid" THEN '' ELSE ' job_uuid' END || CASE WHEN s."title" IS t."title" THEN '' ELSE ' title' END || CASE WHEN s."hypothesis" IS t."hypothesis" THEN '' ELSE ' hypothesis' END || CASE WHEN s."outcome" IS t."outcome" THEN '' ELSE ' outcome' END || CASE WHEN s."author_user_id" IS t."author_user_id" THEN '' ELSE ' author_user_id' END || CASE WHEN s."logged_at" IS t."logged_at" THEN '' ELSE ' logged_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_experiment_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_experiment_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`log_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_experiment_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`title`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`author_user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h8" IS NOT NULL OR "cutover_h7" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = "cutover_h1")) THEN '`model_uuid`: no row of platform.ml_models has this key (its parent row was not loaded)' WHEN ("cutover_h2" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."training_jobs" AS p WHERE p."job_uuid" = "cutover_h2")) THEN '`job_uuid`: no row of platform.training_jobs has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('experiment_id', "c0_experiment_id", 'model_id', "c0_model_id", 'run_id', "c0_run_id", 'title', "c0_title", 'hypothesis', "c0_hypothesis", 'outcome', "c0_outcome", 'created_by', "c0_created_by", 'created_ts', "c0_created_ts") END AS "cutover_source_row",
                "cutover_h0" AS "log_uuid",
                "c0_experiment_id" AS "original_source_id",
@@ -431,7 +431,7 @@ SELECT 'experiment_logs' AS "map", s."cutover_source_key" AS "source_key", CASE 
                       FROM "legacy"."experiments" AS s0
                         LEFT JOIN "idm"."user_id_map" AS s1 ON (s0."created_by" = s1."legacy_user_id")
                   ) AS a
-                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_experiment_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_experiment_id"), '')
+                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_experiment_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_experiment_id" AS TEXT), '')
                  LIMIT 10
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
@@ -443,9 +443,9 @@ SELECT 'experiment_logs' AS "map", s."cutover_source_key" AS "source_key", CASE 
 UNION ALL
 SELECT 'model_performance' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."performance_uuid" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."performance_uuid") IS cutover_fn('cast:uuid->text', t."performance_uuid") THEN '' ELSE ' performance_uuid' END || CASE WHEN cutover_fn('cast:bigint->text', s."original_source_id") IS cutover_fn('cast:bigint->text', t."original_source_id") THEN '' ELSE ' original_source_id' END || CASE WHEN cutover_fn('cast:uuid->text', s."model_uuid") IS cutover_fn('cast:uuid->text', t."model_uuid") THEN '' ELSE ' model_uuid' END || CASE WHEN cutover_fn('cast:uuid->text', s."job_uuid") IS cutover_fn('cast:uuid->text', t."job_uuid") THEN '' ELSE ' job_uuid' END || CASE WHEN s."metric_name" IS t."metric_name" THEN '' ELSE ' metric_name' END || CASE WHEN cutover_fn('cast:float->text', s."metric_value") IS cutover_fn('cast:float->text', t."metric_value") THEN '' ELSE ' metric_value' END || CASE WHEN s."dataset_split" IS t."dataset_split" THEN '' ELSE ' dataset_split' END || CASE WHEN cutover_fn('cast:timestamptz->text', s."recorded_at") IS cutover_fn('cast:timestamptz->text', t."recorded_at") THEN '' ELSE ' recorded_at' END) AS "cutover_differs"
+  SELECT s.*, t."performance_uuid" AS "cutover_target_key", (CASE WHEN s."performance_uuid" IS t."performance_uuid" THEN '' ELSE ' performance_uuid' END || CASE WHEN CAST(s."original_source_id" AS TEXT) IS CAST(t."original_source_id" AS TEXT) THEN '' ELSE ' original_source_id' END || CASE WHEN s."model_uuid" IS t."model_uuid" THEN '' ELSE ' model_uuid' END || CASE WHEN s."job_uuid" IS t."job_uuid" THEN '' ELSE ' job_uuid' END || CASE WHEN s."metric_name" IS t."metric_name" THEN '' ELSE ' metric_name' END || CASE WHEN cutover_fn('cast:float->text', s."metric_value") IS cutover_fn('cast:float->text', t."metric_value") THEN '' ELSE ' metric_value' END || CASE WHEN s."dataset_split" IS t."dataset_split" THEN '' ELSE ' dataset_split' END || CASE WHEN s."recorded_at" IS t."recorded_at" THEN '' ELSE ' recorded_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_metric_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_metric_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`performance_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_metric_id" IS NULL THEN '`original_source_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`model_uuid`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`metric_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_metric_value" IS NULL THEN 'metric value missing' WHEN ("cutover_h6" IS NOT NULL OR "cutover_h5" IS NULL) THEN 'unknown data split label' WHEN ("cutover_h8" IS NOT NULL OR "cutover_h7" IS NULL) THEN 'local time does not exist in America/New_York (DST gap)' WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."ml_models" AS p WHERE p."model_uuid" = "cutover_h1")) THEN '`model_uuid`: no row of platform.ml_models has this key (its parent row was not loaded)' WHEN ("cutover_h2" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "platform"."training_jobs" AS p WHERE p."job_uuid" = "cutover_h2")) THEN '`job_uuid`: no row of platform.training_jobs has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('metric_id', "c0_metric_id", 'model_id', "c0_model_id", 'run_id', "c0_run_id", 'metric_name', "c0_metric_name", 'metric_value', "c0_metric_value", 'data_split', "c0_data_split", 'recorded_ts', "c0_recorded_ts") END AS "cutover_source_row",
                "cutover_h0" AS "performance_uuid",
                "c0_metric_id" AS "original_source_id",
@@ -482,7 +482,7 @@ SELECT 'model_performance' AS "map", s."cutover_source_key" AS "source_key", CAS
                                  NULL AS "cutover_where_error"
                           FROM "legacy"."metrics" AS s0
                       ) AS a
-                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:bigint->text', "c0_metric_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:bigint->text', "c0_metric_id"), '')
+                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_metric_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_metric_id" AS TEXT), '')
                      LIMIT 10
                   ) AS l1 LIMIT -1 OFFSET 0
               ) AS l2 LIMIT -1 OFFSET 0
@@ -495,9 +495,8 @@ SELECT 'model_performance' AS "map", s."cutover_source_key" AS "source_key", CAS
 
 -- check post_load #24: checksum legacy.models -> platform.ml_models on original_source_id, model_name, algorithm_type, deployment_status (error)
 -- violating rows: a key whose listed columns differ between the mapped source and the target (by hash), or that one side lacks
-SELECT cutover_fn('cast:uuid->text', COALESCE(s."model_uuid", t."model_uuid")) AS "model_uuid", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
-  FROM (
-    SELECT v."model_uuid", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:int->text', v."original_source_id")) || ':' || cutover_fn('cast:int->text', v."original_source_id"), '-') || ',' || COALESCE(length(v."model_name") || ':' || v."model_name", '-') || ',' || COALESCE(length(v."algorithm_type") || ':' || v."algorithm_type", '-') || ',' || COALESCE(length(v."deployment_status") || ':' || v."deployment_status", '-')) AS "cutover_hash"
+WITH "cutover_mapped" AS MATERIALIZED (
+    SELECT v."model_uuid", cutover_fn('sha256:text->text', COALESCE(length(CAST(v."original_source_id" AS TEXT)) || ':' || CAST(v."original_source_id" AS TEXT), '-') || ',' || COALESCE(length(v."model_name") || ':' || v."model_name", '-') || ',' || COALESCE(length(v."algorithm_type") || ':' || v."algorithm_type", '-') || ',' || COALESCE(length(v."deployment_status") || ':' || v."deployment_status", '-')) AS "cutover_hash"
       FROM (
         SELECT "cutover_h0" AS "model_uuid", "c0_model_id" AS "original_source_id", "cutover_h1" AS "model_name", "cutover_h5" AS "algorithm_type", "cutover_h7" AS "deployment_status"
           FROM (
@@ -542,42 +541,54 @@ SELECT cutover_fn('cast:uuid->text', COALESCE(s."model_uuid", t."model_uuid")) A
                           FROM "legacy"."models" AS s0
                             LEFT JOIN "idm"."user_id_map" AS s1 ON (s0."owner_id" = s1."legacy_user_id")
                       ) AS a
-                     WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'ml_models' AND q."source_key" = COALESCE(cutover_fn('cast:int->text', "c0_model_id"), ''))
+                     WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'ml_models' AND q."source_key" = COALESCE(CAST("c0_model_id" AS TEXT), ''))
                   ) AS l1 LIMIT -1 OFFSET 0
               ) AS l2 LIMIT -1 OFFSET 0
           ) AS rows_in
       ) AS v
-  ) AS s
-  FULL JOIN (
-    SELECT t."model_uuid", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:int->text', t."original_source_id")) || ':' || cutover_fn('cast:int->text', t."original_source_id"), '-') || ',' || COALESCE(length(t."model_name") || ':' || t."model_name", '-') || ',' || COALESCE(length(t."algorithm_type") || ':' || t."algorithm_type", '-') || ',' || COALESCE(length(t."deployment_status") || ':' || t."deployment_status", '-')) AS "cutover_hash"
+),
+"cutover_differs" AS MATERIALIZED (
+  SELECT NOT ((SELECT cutover_digest_sum(x."cutover_hash") FROM "cutover_mapped" AS x) IS (SELECT cutover_digest_sum(x."cutover_hash") FROM (
+    SELECT t."model_uuid", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."original_source_id" AS TEXT)) || ':' || CAST(t."original_source_id" AS TEXT), '-') || ',' || COALESCE(length(t."model_name") || ':' || t."model_name", '-') || ',' || COALESCE(length(t."algorithm_type") || ':' || t."algorithm_type", '-') || ',' || COALESCE(length(t."deployment_status") || ':' || t."deployment_status", '-')) AS "cutover_hash"
+      FROM "platform"."ml_models" AS t
+  ) AS x)) AS d
+)
+SELECT COALESCE(s."model_uuid", t."model_uuid") AS "model_uuid", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
+  FROM "cutover_mapped" AS s
+  LEFT JOIN (
+    SELECT t."model_uuid", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."original_source_id" AS TEXT)) || ':' || CAST(t."original_source_id" AS TEXT), '-') || ',' || COALESCE(length(t."model_name") || ':' || t."model_name", '-') || ',' || COALESCE(length(t."algorithm_type") || ':' || t."algorithm_type", '-') || ',' || COALESCE(length(t."deployment_status") || ':' || t."deployment_status", '-')) AS "cutover_hash"
       FROM "platform"."ml_models" AS t
   ) AS t ON s."model_uuid" = t."model_uuid"
- WHERE NOT (s."cutover_hash" IS t."cutover_hash");
+ WHERE (SELECT d FROM "cutover_differs") AND NOT (s."cutover_hash" IS t."cutover_hash")
+UNION ALL
+SELECT t."model_uuid" AS "model_uuid", 'not from the source' AS "problem"
+  FROM "platform"."ml_models" AS t
+ WHERE (SELECT d FROM "cutover_differs") AND t."model_uuid" NOT IN (SELECT s."model_uuid" FROM "cutover_mapped" AS s WHERE s."model_uuid" IS NOT NULL);
 
 -- check post_load #25: assert platform.ml_models: deployment_status in ("Draft", "Pending Review", "Ready for Deployment", "Active") (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", t."deployment_status" AS "deployment_status", NULL AS "error"
+SELECT t."model_uuid" AS "model_uuid", t."deployment_status" AS "deployment_status", NULL AS "error"
   FROM "platform"."ml_models" AS t
  WHERE NOT ((t."deployment_status" IN ('Draft', 'Pending Review', 'Ready for Deployment', 'Active')))
  ORDER BY t."model_uuid";
 
 -- check post_load #26: assert platform.ml_models: primary_metric_value is null or primary_metric_value between 0 and 1 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", cutover_fn('cast:float->text', t."primary_metric_value") AS "primary_metric_value", NULL AS "error"
+SELECT t."model_uuid" AS "model_uuid", cutover_fn('cast:float->text', t."primary_metric_value") AS "primary_metric_value", NULL AS "error"
   FROM "platform"."ml_models" AS t
  WHERE NOT (((t."primary_metric_value" IS NULL) OR (t."primary_metric_value" BETWEEN 0 AND 1)))
  ORDER BY t."model_uuid";
 
 -- check post_load #27: assert platform.ml_models: algorithm_type in ("Random Forest", "Gradient Boosting Machine", "XGBoost", "Convolutional Neural Network", "Logistic Regression", "Long Short-Term Memory", "Support Vector Machine", "Transformer", "Other") (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", t."algorithm_type" AS "algorithm_type", NULL AS "error"
+SELECT t."model_uuid" AS "model_uuid", t."algorithm_type" AS "algorithm_type", NULL AS "error"
   FROM "platform"."ml_models" AS t
  WHERE NOT ((t."algorithm_type" IN ('Random Forest', 'Gradient Boosting Machine', 'XGBoost', 'Convolutional Neural Network', 'Logistic Regression', 'Long Short-Term Memory', 'Support Vector Machine', 'Transformer', 'Other')))
  ORDER BY t."model_uuid";
 
 -- check post_load #28: assert platform.ml_models: description like "Migrated from Legacy AI Research DB: %" (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."model_uuid") AS "model_uuid", t."description" AS "description", NULL AS "error"
+SELECT t."model_uuid" AS "model_uuid", t."description" AS "description", NULL AS "error"
   FROM "platform"."ml_models" AS t
  WHERE NOT ((t."description" GLOB 'Migrated from Legacy AI Research DB: *'))
  ORDER BY t."model_uuid";
@@ -590,7 +601,7 @@ SELECT CAST(m."left" AS text) AS "left", CAST(m."right" AS text) AS "right"
 
 -- check post_load #30: assert platform.model_performance: dataset_split in ("train", "validation", "test") (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."performance_uuid") AS "performance_uuid", t."dataset_split" AS "dataset_split", NULL AS "error"
+SELECT t."performance_uuid" AS "performance_uuid", t."dataset_split" AS "dataset_split", NULL AS "error"
   FROM "platform"."model_performance" AS t
  WHERE NOT ((t."dataset_split" IN ('train', 'validation', 'test')))
  ORDER BY t."performance_uuid";

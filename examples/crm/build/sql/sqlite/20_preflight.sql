@@ -6,7 +6,7 @@ BEGIN;
 
 -- check preflight #1: unique legacy.customers.cust_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."cust_id") AS "cust_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."cust_id" AS TEXT) AS "cust_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."customers" AS t
  WHERE t."cust_id" IS NOT NULL
  GROUP BY t."cust_id"
@@ -15,7 +15,7 @@ HAVING count(*) > 1
 
 -- check preflight #2: unique legacy.contacts.contact_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."contact_id") AS "contact_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."contact_id" AS TEXT) AS "contact_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."contacts" AS t
  WHERE t."contact_id" IS NOT NULL
  GROUP BY t."contact_id"
@@ -24,7 +24,7 @@ HAVING count(*) > 1
 
 -- check preflight #3: unique legacy.opportunities.opp_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."opp_id") AS "opp_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."opp_id" AS TEXT) AS "opp_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."opportunities" AS t
  WHERE t."opp_id" IS NOT NULL
  GROUP BY t."opp_id"
@@ -33,7 +33,7 @@ HAVING count(*) > 1
 
 -- check preflight #4: unique legacy.products.prod_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."prod_id") AS "prod_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."prod_id" AS TEXT) AS "prod_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."products" AS t
  WHERE t."prod_id" IS NOT NULL
  GROUP BY t."prod_id"
@@ -51,7 +51,7 @@ HAVING count(*) > 1
 
 -- check preflight #6: unique legacy.orders.order_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."order_id" AS TEXT) AS "order_id", CAST(count(*) AS text) AS "rows"
   FROM "legacy"."orders" AS t
  WHERE t."order_id" IS NOT NULL
  GROUP BY t."order_id"
@@ -60,35 +60,35 @@ HAVING count(*) > 1
 
 -- check preflight #7: not_null legacy.customers(first_name, last_name, status_flag) (error)
 -- violating rows: a row where a listed column is NULL
-SELECT cutover_fn('cast:int->text', t."cust_id") AS "cust_id", t."first_name" AS "first_name", t."last_name" AS "last_name", t."status_flag" AS "status_flag"
+SELECT CAST(t."cust_id" AS TEXT) AS "cust_id", t."first_name" AS "first_name", t."last_name" AS "last_name", t."status_flag" AS "status_flag"
   FROM "legacy"."customers" AS t
  WHERE t."first_name" IS NULL OR t."last_name" IS NULL OR t."status_flag" IS NULL
  ORDER BY t."cust_id";
 
 -- check preflight #8: not_null legacy.contacts.last_name (error)
 -- violating rows: a row where a listed column is NULL
-SELECT cutover_fn('cast:int->text', t."contact_id") AS "contact_id", t."last_name" AS "last_name"
+SELECT CAST(t."contact_id" AS TEXT) AS "contact_id", t."last_name" AS "last_name"
   FROM "legacy"."contacts" AS t
  WHERE t."last_name" IS NULL
  ORDER BY t."contact_id";
 
 -- check preflight #9: not_null legacy.products(sku, prod_name) (error)
 -- violating rows: a row where a listed column is NULL
-SELECT cutover_fn('cast:int->text', t."prod_id") AS "prod_id", t."sku" AS "sku", t."prod_name" AS "prod_name"
+SELECT CAST(t."prod_id" AS TEXT) AS "prod_id", t."sku" AS "sku", t."prod_name" AS "prod_name"
   FROM "legacy"."products" AS t
  WHERE t."sku" IS NULL OR t."prod_name" IS NULL
  ORDER BY t."prod_id";
 
 -- check preflight #10: not_null legacy.orders(cust_id, order_date, order_total) (error)
 -- violating rows: a row where a listed column is NULL
-SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", cutover_fn('cast:int->text', t."cust_id") AS "cust_id", cutover_fn('cast:date->text', t."order_date") AS "order_date", cutover_fn('cast:decimal(10,2)->text', t."order_total") AS "order_total"
+SELECT CAST(t."order_id" AS TEXT) AS "order_id", CAST(t."cust_id" AS TEXT) AS "cust_id", t."order_date" AS "order_date", cutover_fn('cast:decimal(10,2)->text', t."order_total") AS "order_total"
   FROM "legacy"."orders" AS t
  WHERE t."cust_id" IS NULL OR t."order_date" IS NULL OR t."order_total" IS NULL
  ORDER BY t."order_id";
 
 -- check preflight #11: fk legacy.contacts.cust_id -> legacy.customers.cust_id warn (warn)
 -- violating rows: a row whose non-NULL value has no row in legacy.customers
-SELECT cutover_fn('cast:int->text', t."contact_id") AS "contact_id", cutover_fn('cast:int->text', t."cust_id") AS "cust_id"
+SELECT CAST(t."contact_id" AS TEXT) AS "contact_id", CAST(t."cust_id" AS TEXT) AS "cust_id"
   FROM "legacy"."contacts" AS t
  WHERE t."cust_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."customers" AS p WHERE p."cust_id" = t."cust_id")
@@ -96,7 +96,7 @@ SELECT cutover_fn('cast:int->text', t."contact_id") AS "contact_id", cutover_fn(
 
 -- check preflight #12: fk legacy.opportunities.cust_id -> legacy.customers.cust_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.customers
-SELECT cutover_fn('cast:int->text', t."opp_id") AS "opp_id", cutover_fn('cast:int->text', t."cust_id") AS "cust_id"
+SELECT CAST(t."opp_id" AS TEXT) AS "opp_id", CAST(t."cust_id" AS TEXT) AS "cust_id"
   FROM "legacy"."opportunities" AS t
  WHERE t."cust_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."customers" AS p WHERE p."cust_id" = t."cust_id")
@@ -104,7 +104,7 @@ SELECT cutover_fn('cast:int->text', t."opp_id") AS "opp_id", cutover_fn('cast:in
 
 -- check preflight #13: fk legacy.orders.cust_id -> legacy.customers.cust_id (error)
 -- violating rows: a row whose non-NULL value has no row in legacy.customers
-SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", cutover_fn('cast:int->text', t."cust_id") AS "cust_id"
+SELECT CAST(t."order_id" AS TEXT) AS "order_id", CAST(t."cust_id" AS TEXT) AS "cust_id"
   FROM "legacy"."orders" AS t
  WHERE t."cust_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."customers" AS p WHERE p."cust_id" = t."cust_id")
@@ -112,7 +112,7 @@ SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", cutover_fn('cas
 
 -- check preflight #14: fk legacy.orders.prod_id -> legacy.products.prod_id warn (warn)
 -- violating rows: a row whose non-NULL value has no row in legacy.products
-SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", cutover_fn('cast:int->text', t."prod_id") AS "prod_id"
+SELECT CAST(t."order_id" AS TEXT) AS "order_id", CAST(t."prod_id" AS TEXT) AS "prod_id"
   FROM "legacy"."orders" AS t
  WHERE t."prod_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "legacy"."products" AS p WHERE p."prod_id" = t."prod_id")
@@ -120,42 +120,42 @@ SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", cutover_fn('cas
 
 -- check preflight #15: assert legacy.customers: dob is null or dob like "__/__/____" warn (warn)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."cust_id") AS "cust_id", t."dob" AS "dob", NULL AS "error"
+SELECT CAST(t."cust_id" AS TEXT) AS "cust_id", t."dob" AS "dob", NULL AS "error"
   FROM "legacy"."customers" AS t
  WHERE NOT (((t."dob" IS NULL) OR (t."dob" GLOB '??/??/????')))
  ORDER BY t."cust_id";
 
 -- check preflight #16: assert legacy.customers: trim(first_name) != "" and trim(last_name) != "" (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."cust_id") AS "cust_id", t."first_name" AS "first_name", t."last_name" AS "last_name", NULL AS "error"
+SELECT CAST(t."cust_id" AS TEXT) AS "cust_id", t."first_name" AS "first_name", t."last_name" AS "last_name", NULL AS "error"
   FROM "legacy"."customers" AS t
  WHERE NOT (((trim(t."first_name", char(32, 9, 10, 13, 11, 12)) <> '') AND (trim(t."last_name", char(32, 9, 10, 13, 11, 12)) <> '')))
  ORDER BY t."cust_id";
 
 -- check preflight #17: assert legacy.opportunities: probability is null or probability between 0 and 100 warn (warn)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."opp_id") AS "opp_id", cutover_fn('cast:int->text', t."probability") AS "probability", NULL AS "error"
+SELECT CAST(t."opp_id" AS TEXT) AS "opp_id", CAST(t."probability" AS TEXT) AS "probability", NULL AS "error"
   FROM "legacy"."opportunities" AS t
  WHERE NOT (((t."probability" IS NULL) OR (t."probability" BETWEEN 0 AND 100)))
  ORDER BY t."opp_id";
 
 -- check preflight #18: assert legacy.orders: order_date <= cast(now() as date) (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", cutover_fn('cast:date->text', t."order_date") AS "order_date", cutover_fn_error('cast:timestamptz->date', strftime('%Y-%m-%d %H:%M:%f+00', 'now')) AS "error"
+SELECT CAST(t."order_id" AS TEXT) AS "order_id", t."order_date" AS "order_date", cutover_fn_error('cast:timestamptz->date', strftime('%Y-%m-%d %H:%M:%f+00', 'now')) AS "error"
   FROM "legacy"."orders" AS t
  WHERE cutover_fn_error('cast:timestamptz->date', strftime('%Y-%m-%d %H:%M:%f+00', 'now')) IS NOT NULL OR NOT ((t."order_date" <= cutover_fn('cast:timestamptz->date', strftime('%Y-%m-%d %H:%M:%f+00', 'now'))))
  ORDER BY t."order_id";
 
 -- check preflight #19: assert legacy.orders: quantity > 0 and order_total >= 0 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."order_id") AS "order_id", cutover_fn('cast:int->text', t."quantity") AS "quantity", cutover_fn('cast:decimal(10,2)->text', t."order_total") AS "order_total", NULL AS "error"
+SELECT CAST(t."order_id" AS TEXT) AS "order_id", CAST(t."quantity" AS TEXT) AS "quantity", cutover_fn('cast:decimal(10,2)->text', t."order_total") AS "order_total", NULL AS "error"
   FROM "legacy"."orders" AS t
  WHERE NOT (((t."quantity" > 0) AND (cutover_fn('compare:decimal(10,2);int->int', t."order_total", 0) >= 0)))
  ORDER BY t."order_id";
 
 -- check preflight #20: assert legacy.products: unit_price is null or unit_price >= 0 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:int->text', t."prod_id") AS "prod_id", cutover_fn('cast:decimal(10,2)->text', t."unit_price") AS "unit_price", NULL AS "error"
+SELECT CAST(t."prod_id" AS TEXT) AS "prod_id", cutover_fn('cast:decimal(10,2)->text', t."unit_price") AS "unit_price", NULL AS "error"
   FROM "legacy"."products" AS t
  WHERE NOT (((t."unit_price" IS NULL) OR (cutover_fn('compare:decimal(10,2);int->int', t."unit_price", 0) >= 0)))
  ORDER BY t."prod_id";

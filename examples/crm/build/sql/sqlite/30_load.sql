@@ -23,8 +23,9 @@ CREATE TABLE "main"."cutover_snapshot__crm__order_summaries" AS SELECT * FROM "c
 
 -- map accounts: legacy.customers -> crm.accounts
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_cust_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_cust_id" IS NULL THEN '`legacy_cust_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h4" IS NULL THEN '`account_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h5" IS NULL THEN '`first_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h10" IS NULL THEN '`migrated_at` default: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN json_object('cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'company_name', "c0_company_name", 'email', "c0_email", 'phone', "c0_phone", 'address_line1', "c0_address_line1", 'address_line2', "c0_address_line2", 'address_line3', "c0_address_line3", 'city', "c0_city", 'state', "c0_state", 'postal_code', "c0_postal_code", 'country', "c0_country", 'dob', "c0_dob", 'status_flag', "c0_status_flag", 'created_date', "c0_created_date") END AS "cutover_source_row",
        "cutover_h0" AS "account_id",
        "c0_cust_id" AS "legacy_cust_id",
@@ -75,6 +76,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '') AS "cutover_sour
           ) AS l1 LIMIT -1 OFFSET 0
       ) AS l2 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "crm"."accounts" AS t WHERE t."account_id" = "cutover_stage"."account_id");
@@ -93,8 +97,9 @@ DROP TABLE "cutover_stage";
 
 -- map addresses: legacy.customers -> crm.addresses
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_cust_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`address_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN 'AddressLine1 missing' WHEN ("cutover_h7" IS NULL AND "cutover_h8" IS NULL) THEN '`country`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h9" IS NULL THEN '`address_type` default: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = "cutover_h1")) THEN '`account_id`: no row of crm.accounts has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'company_name', "c0_company_name", 'email', "c0_email", 'phone', "c0_phone", 'address_line1', "c0_address_line1", 'address_line2', "c0_address_line2", 'address_line3', "c0_address_line3", 'city', "c0_city", 'state', "c0_state", 'postal_code', "c0_postal_code", 'country', "c0_country", 'dob', "c0_dob", 'status_flag', "c0_status_flag", 'created_date', "c0_created_date") END AS "cutover_source_row",
        "cutover_h0" AS "address_id",
        "cutover_h1" AS "account_id",
@@ -141,6 +146,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '') AS "cutover_sour
           WHERE (CASE WHEN (trim(s0."address_line1", char(32, 9, 10, 13, 11, 12)) = '') THEN NULL ELSE trim(s0."address_line1", char(32, 9, 10, 13, 11, 12)) END IS NOT NULL)
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "crm"."addresses" AS t WHERE t."address_id" = "cutover_stage"."address_id");
@@ -159,8 +167,9 @@ DROP TABLE "cutover_stage";
 
 -- map contacts: legacy.contacts -> crm.contacts
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_contact_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_contact_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`contact_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_contact_id" IS NULL THEN '`legacy_contact_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN 'orphan contact: CustID not found in Customers' WHEN "cutover_h3" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h8" IS NULL AND "cutover_h9" IS NULL) THEN '`is_primary`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h10" IS NULL AND "cutover_h9" IS NULL) THEN '`email_opt_out`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = "cutover_h1")) THEN '`account_id`: no row of crm.accounts has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('contact_id', "c0_contact_id", 'cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'email', "c0_email", 'phone', "c0_phone", 'mobile', "c0_mobile", 'job_title', "c0_job_title", 'is_primary', "c0_is_primary", 'opted_out', "c0_opted_out", 'notes', "c0_notes", 'created_date', "c0_created_date") END AS "cutover_source_row",
        "cutover_h0" AS "contact_id",
        "cutover_h1" AS "account_id",
@@ -223,6 +232,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_contact_id"), '') AS "cutover_s
             LEFT JOIN "legacy"."customers" AS s1 ON (s0."cust_id" = s1."cust_id")
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "crm"."contacts" AS t WHERE t."contact_id" = "cutover_stage"."contact_id");
@@ -241,8 +253,9 @@ DROP TABLE "cutover_stage";
 
 -- map opportunities: legacy.opportunities -> crm.opportunities
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_opp_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_opp_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`opportunity_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_opp_id" IS NULL THEN '`legacy_opp_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h4" IS NOT NULL OR "cutover_h3" IS NULL) THEN 'unknown opportunity stage code' WHEN "cutover_h5" IS NULL THEN '`name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h6" IS NULL AND "cutover_h7" IS NULL) THEN '`currency`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h9" IS NOT NULL THEN '`amount`: ' || COALESCE("cutover_h9", 'NULL in a not-null column') WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = "cutover_h1")) THEN '`account_id`: no row of crm.accounts has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('opp_id', "c0_opp_id", 'cust_id', "c0_cust_id", 'opp_name', "c0_opp_name", 'stage_code', "c0_stage_code", 'amount', "c0_amount", 'currency', "c0_currency", 'close_date', "c0_close_date", 'probability', "c0_probability", 'owner_email', "c0_owner_email", 'created_date', "c0_created_date") END AS "cutover_source_row",
        "cutover_h0" AS "opportunity_id",
        "cutover_h1" AS "account_id",
@@ -286,6 +299,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_opp_id"), '') AS "cutover_sourc
           ) AS l1 LIMIT -1 OFFSET 0
       ) AS l2 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "crm"."opportunities" AS t WHERE t."opportunity_id" = "cutover_stage"."opportunity_id");
@@ -304,8 +320,9 @@ DROP TABLE "cutover_stage";
 
 -- map products: legacy.products -> crm.products
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:int->text', "c0_prod_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_prod_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`product_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_prod_id" IS NULL THEN '`legacy_prod_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h2" IS NULL THEN '`sku`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NOT NULL THEN '`unit_price`: ' || COALESCE("cutover_h6", 'NULL in a not-null column') WHEN ("cutover_h7" IS NULL AND "cutover_h8" IS NULL) THEN '`is_active`: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN json_object('prod_id', "c0_prod_id", 'sku', "c0_sku", 'prod_name', "c0_prod_name", 'prod_desc', "c0_prod_desc", 'category', "c0_category", 'unit_price', "c0_unit_price", 'discontinued', "c0_discontinued") END AS "cutover_source_row",
        "cutover_h0" AS "product_id",
        "c0_prod_id" AS "legacy_prod_id",
@@ -340,6 +357,9 @@ SELECT COALESCE(cutover_fn('cast:int->text', "c0_prod_id"), '') AS "cutover_sour
           FROM "legacy"."products" AS s0
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "crm"."products" AS t WHERE t."product_id" = "cutover_stage"."product_id");
@@ -359,8 +379,9 @@ DROP TABLE "cutover_stage";
 -- map order_summaries: legacy.orders -> crm.order_summaries
 DROP TABLE IF EXISTS "cutover_stage";
 DROP TABLE IF EXISTS "cutover_rows";
-CREATE TEMP TABLE "cutover_rows" AS
-SELECT rows_in.*, COALESCE(cutover_fn('cast:int->text', "c0_order_id"), '') AS "cutover_source_key", json_object('order_id', "c0_order_id", 'cust_id', "c0_cust_id", 'prod_id', "c0_prod_id", 'order_date', "c0_order_date", 'quantity', "c0_quantity", 'order_total', "c0_order_total", 'status', "c0_status") AS "cutover_source_row",
+DROP VIEW IF EXISTS "cutover_rows_rows";
+CREATE TEMP VIEW "cutover_rows_rows" AS
+SELECT rows_in.*, COALESCE(CAST("c0_order_id" AS TEXT), '') AS "cutover_source_key", json_object('order_id', "c0_order_id", 'cust_id', "c0_cust_id", 'prod_id', "c0_prod_id", 'order_date', "c0_order_date", 'quantity', "c0_quantity", 'order_total', "c0_order_total", 'status', "c0_status") AS "cutover_source_row",
        "c0_cust_id" AS "cutover_g0",
        CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL ELSE NULL END AS "cutover_group_error"
   FROM (
@@ -374,7 +395,11 @@ SELECT rows_in.*, COALESCE(cutover_fn('cast:int->text', "c0_order_id"), '') AS "
              NULL AS "cutover_where_error"
       FROM "legacy"."orders" AS s0
   ) AS rows_in;
-CREATE TEMP TABLE "cutover_stage" AS
+CREATE TEMP TABLE "cutover_rows" AS SELECT * FROM "cutover_rows_rows" LIMIT 0;
+INSERT INTO "cutover_rows" SELECT * FROM "cutover_rows_rows";
+DROP VIEW "cutover_rows_rows";
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
 SELECT "c0_cust_id" AS "cutover_g0", NULL AS "cutover_source_key", NULL AS "cutover_source_row",
        cutover_fn('uuid_v5:varchar(26);int->uuid', 'legacy-crm/order_summaries', "c0_cust_id") AS "summary_id",
        CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END AS "account_id",
@@ -390,6 +415,9 @@ SELECT "c0_cust_id" AS "cutover_g0", NULL AS "cutover_source_key", NULL AS "cuto
   FROM "cutover_rows"
  WHERE "cutover_where_error" IS NULL AND "cutover_group_error" IS NULL
  GROUP BY "c0_cust_id";
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "crm"."order_summaries" AS t WHERE t."summary_id" = "cutover_stage"."summary_id");

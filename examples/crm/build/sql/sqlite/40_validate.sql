@@ -36,7 +36,7 @@ SELECT CAST(m."left" AS text) AS "left", CAST(m."right" AS text) AS "right"
 
 -- check post_load #6: unique crm.accounts.account_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:uuid->text', t."account_id") AS "account_id", CAST(count(*) AS text) AS "rows"
+SELECT t."account_id" AS "account_id", CAST(count(*) AS text) AS "rows"
   FROM "crm"."accounts" AS t
  WHERE t."account_id" IS NOT NULL
  GROUP BY t."account_id"
@@ -45,7 +45,7 @@ HAVING count(*) > 1
 
 -- check post_load #7: unique crm.accounts.legacy_cust_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."legacy_cust_id") AS "legacy_cust_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."legacy_cust_id" AS TEXT) AS "legacy_cust_id", CAST(count(*) AS text) AS "rows"
   FROM "crm"."accounts" AS t
  WHERE t."legacy_cust_id" IS NOT NULL
  GROUP BY t."legacy_cust_id"
@@ -54,7 +54,7 @@ HAVING count(*) > 1
 
 -- check post_load #8: unique crm.contacts.legacy_contact_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:int->text', t."legacy_contact_id") AS "legacy_contact_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."legacy_contact_id" AS TEXT) AS "legacy_contact_id", CAST(count(*) AS text) AS "rows"
   FROM "crm"."contacts" AS t
  WHERE t."legacy_contact_id" IS NOT NULL
  GROUP BY t."legacy_contact_id"
@@ -72,7 +72,7 @@ HAVING count(*) > 1
 
 -- check post_load #10: unique crm.order_summaries.account_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:uuid->text', t."account_id") AS "account_id", CAST(count(*) AS text) AS "rows"
+SELECT t."account_id" AS "account_id", CAST(count(*) AS text) AS "rows"
   FROM "crm"."order_summaries" AS t
  WHERE t."account_id" IS NOT NULL
  GROUP BY t."account_id"
@@ -81,7 +81,7 @@ HAVING count(*) > 1
 
 -- check post_load #11: fk crm.addresses.account_id resolves (error)
 -- violating rows: a row whose non-NULL value has no row in crm.accounts
-SELECT cutover_fn('cast:uuid->text', t."address_id") AS "address_id", cutover_fn('cast:uuid->text', t."account_id") AS "account_id"
+SELECT t."address_id" AS "address_id", t."account_id" AS "account_id"
   FROM "crm"."addresses" AS t
  WHERE t."account_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = t."account_id")
@@ -89,7 +89,7 @@ SELECT cutover_fn('cast:uuid->text', t."address_id") AS "address_id", cutover_fn
 
 -- check post_load #12: fk crm.contacts.account_id resolves (error)
 -- violating rows: a row whose non-NULL value has no row in crm.accounts
-SELECT cutover_fn('cast:uuid->text', t."contact_id") AS "contact_id", cutover_fn('cast:uuid->text', t."account_id") AS "account_id"
+SELECT t."contact_id" AS "contact_id", t."account_id" AS "account_id"
   FROM "crm"."contacts" AS t
  WHERE t."account_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = t."account_id")
@@ -97,7 +97,7 @@ SELECT cutover_fn('cast:uuid->text', t."contact_id") AS "contact_id", cutover_fn
 
 -- check post_load #13: fk crm.opportunities.account_id resolves (error)
 -- violating rows: a row whose non-NULL value has no row in crm.accounts
-SELECT cutover_fn('cast:uuid->text', t."opportunity_id") AS "opportunity_id", cutover_fn('cast:uuid->text', t."account_id") AS "account_id"
+SELECT t."opportunity_id" AS "opportunity_id", t."account_id" AS "account_id"
   FROM "crm"."opportunities" AS t
  WHERE t."account_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = t."account_id")
@@ -105,7 +105,7 @@ SELECT cutover_fn('cast:uuid->text', t."opportunity_id") AS "opportunity_id", cu
 
 -- check post_load #14: fk crm.order_summaries.account_id resolves (error)
 -- violating rows: a row whose non-NULL value has no row in crm.accounts
-SELECT cutover_fn('cast:uuid->text', t."summary_id") AS "summary_id", cutover_fn('cast:uuid->text', t."account_id") AS "account_id"
+SELECT t."summary_id" AS "summary_id", t."account_id" AS "account_id"
   FROM "crm"."order_summaries" AS t
  WHERE t."account_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = t."account_id")
@@ -113,9 +113,8 @@ SELECT cutover_fn('cast:uuid->text', t."summary_id") AS "summary_id", cutover_fn
 
 -- check post_load #15: checksum legacy.customers -> crm.accounts on legacy_cust_id, first_name, last_name, birth_date, account_status (error)
 -- violating rows: a key whose listed columns differ between the mapped source and the target (by hash), or that one side lacks
-SELECT cutover_fn('cast:uuid->text', COALESCE(s."account_id", t."account_id")) AS "account_id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
-  FROM (
-    SELECT v."account_id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:int->text', v."legacy_cust_id")) || ':' || cutover_fn('cast:int->text', v."legacy_cust_id"), '-') || ',' || COALESCE(length(v."first_name") || ':' || v."first_name", '-') || ',' || COALESCE(length(v."last_name") || ':' || v."last_name", '-') || ',' || COALESCE(length(cutover_fn('cast:date->text', v."birth_date")) || ':' || cutover_fn('cast:date->text', v."birth_date"), '-') || ',' || COALESCE(length(v."account_status") || ':' || v."account_status", '-')) AS "cutover_hash"
+WITH "cutover_mapped" AS MATERIALIZED (
+    SELECT v."account_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(v."legacy_cust_id" AS TEXT)) || ':' || CAST(v."legacy_cust_id" AS TEXT), '-') || ',' || COALESCE(length(v."first_name") || ':' || v."first_name", '-') || ',' || COALESCE(length(v."last_name") || ':' || v."last_name", '-') || ',' || COALESCE(length(v."birth_date") || ':' || v."birth_date", '-') || ',' || COALESCE(length(v."account_status") || ':' || v."account_status", '-')) AS "cutover_hash"
       FROM (
         SELECT "cutover_h0" AS "account_id", "c0_cust_id" AS "legacy_cust_id", "cutover_h5" AS "first_name", "cutover_h6" AS "last_name", CASE WHEN "cutover_h2" IS NOT NULL THEN NULL ELSE "cutover_h1" END AS "birth_date", "cutover_h4" AS "account_status"
           FROM (
@@ -153,23 +152,34 @@ SELECT cutover_fn('cast:uuid->text', COALESCE(s."account_id", t."account_id")) A
                                  NULL AS "cutover_where_error"
                           FROM "legacy"."customers" AS s0
                       ) AS a
-                     WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'accounts' AND q."source_key" = COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), ''))
+                     WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'accounts' AND q."source_key" = COALESCE(CAST("c0_cust_id" AS TEXT), ''))
                   ) AS l1 LIMIT -1 OFFSET 0
               ) AS l2 LIMIT -1 OFFSET 0
           ) AS rows_in
       ) AS v
-  ) AS s
-  FULL JOIN (
-    SELECT t."account_id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:int->text', t."legacy_cust_id")) || ':' || cutover_fn('cast:int->text', t."legacy_cust_id"), '-') || ',' || COALESCE(length(t."first_name") || ':' || t."first_name", '-') || ',' || COALESCE(length(t."last_name") || ':' || t."last_name", '-') || ',' || COALESCE(length(cutover_fn('cast:date->text', t."birth_date")) || ':' || cutover_fn('cast:date->text', t."birth_date"), '-') || ',' || COALESCE(length(t."account_status") || ':' || t."account_status", '-')) AS "cutover_hash"
+),
+"cutover_differs" AS MATERIALIZED (
+  SELECT NOT ((SELECT cutover_digest_sum(x."cutover_hash") FROM "cutover_mapped" AS x) IS (SELECT cutover_digest_sum(x."cutover_hash") FROM (
+    SELECT t."account_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."legacy_cust_id" AS TEXT)) || ':' || CAST(t."legacy_cust_id" AS TEXT), '-') || ',' || COALESCE(length(t."first_name") || ':' || t."first_name", '-') || ',' || COALESCE(length(t."last_name") || ':' || t."last_name", '-') || ',' || COALESCE(length(t."birth_date") || ':' || t."birth_date", '-') || ',' || COALESCE(length(t."account_status") || ':' || t."account_status", '-')) AS "cutover_hash"
+      FROM "crm"."accounts" AS t
+  ) AS x)) AS d
+)
+SELECT COALESCE(s."account_id", t."account_id") AS "account_id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
+  FROM "cutover_mapped" AS s
+  LEFT JOIN (
+    SELECT t."account_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."legacy_cust_id" AS TEXT)) || ':' || CAST(t."legacy_cust_id" AS TEXT), '-') || ',' || COALESCE(length(t."first_name") || ':' || t."first_name", '-') || ',' || COALESCE(length(t."last_name") || ':' || t."last_name", '-') || ',' || COALESCE(length(t."birth_date") || ':' || t."birth_date", '-') || ',' || COALESCE(length(t."account_status") || ':' || t."account_status", '-')) AS "cutover_hash"
       FROM "crm"."accounts" AS t
   ) AS t ON s."account_id" = t."account_id"
- WHERE NOT (s."cutover_hash" IS t."cutover_hash");
+ WHERE (SELECT d FROM "cutover_differs") AND NOT (s."cutover_hash" IS t."cutover_hash")
+UNION ALL
+SELECT t."account_id" AS "account_id", 'not from the source' AS "problem"
+  FROM "crm"."accounts" AS t
+ WHERE (SELECT d FROM "cutover_differs") AND t."account_id" NOT IN (SELECT s."account_id" FROM "cutover_mapped" AS s WHERE s."account_id" IS NOT NULL);
 
 -- check post_load #16: checksum legacy.products -> crm.products on legacy_prod_id, sku, description (error)
 -- violating rows: a key whose listed columns differ between the mapped source and the target (by hash), or that one side lacks
-SELECT cutover_fn('cast:uuid->text', COALESCE(s."product_id", t."product_id")) AS "product_id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
-  FROM (
-    SELECT v."product_id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:int->text', v."legacy_prod_id")) || ':' || cutover_fn('cast:int->text', v."legacy_prod_id"), '-') || ',' || COALESCE(length(v."sku") || ':' || v."sku", '-') || ',' || COALESCE(length(v."description") || ':' || v."description", '-')) AS "cutover_hash"
+WITH "cutover_mapped" AS MATERIALIZED (
+    SELECT v."product_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(v."legacy_prod_id" AS TEXT)) || ':' || CAST(v."legacy_prod_id" AS TEXT), '-') || ',' || COALESCE(length(v."sku") || ':' || v."sku", '-') || ',' || COALESCE(length(v."description") || ':' || v."description", '-')) AS "cutover_hash"
       FROM (
         SELECT "cutover_h0" AS "product_id", "c0_prod_id" AS "legacy_prod_id", "cutover_h2" AS "sku", "cutover_h1" AS "description"
           FROM (
@@ -195,22 +205,33 @@ SELECT cutover_fn('cast:uuid->text', COALESCE(s."product_id", t."product_id")) A
                              NULL AS "cutover_where_error"
                       FROM "legacy"."products" AS s0
                   ) AS a
-                 WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'products' AND q."source_key" = COALESCE(cutover_fn('cast:int->text', "c0_prod_id"), ''))
+                 WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'products' AND q."source_key" = COALESCE(CAST("c0_prod_id" AS TEXT), ''))
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
       ) AS v
-  ) AS s
-  FULL JOIN (
-    SELECT t."product_id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:int->text', t."legacy_prod_id")) || ':' || cutover_fn('cast:int->text', t."legacy_prod_id"), '-') || ',' || COALESCE(length(t."sku") || ':' || t."sku", '-') || ',' || COALESCE(length(t."description") || ':' || t."description", '-')) AS "cutover_hash"
+),
+"cutover_differs" AS MATERIALIZED (
+  SELECT NOT ((SELECT cutover_digest_sum(x."cutover_hash") FROM "cutover_mapped" AS x) IS (SELECT cutover_digest_sum(x."cutover_hash") FROM (
+    SELECT t."product_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."legacy_prod_id" AS TEXT)) || ':' || CAST(t."legacy_prod_id" AS TEXT), '-') || ',' || COALESCE(length(t."sku") || ':' || t."sku", '-') || ',' || COALESCE(length(t."description") || ':' || t."description", '-')) AS "cutover_hash"
+      FROM "crm"."products" AS t
+  ) AS x)) AS d
+)
+SELECT COALESCE(s."product_id", t."product_id") AS "product_id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
+  FROM "cutover_mapped" AS s
+  LEFT JOIN (
+    SELECT t."product_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."legacy_prod_id" AS TEXT)) || ':' || CAST(t."legacy_prod_id" AS TEXT), '-') || ',' || COALESCE(length(t."sku") || ':' || t."sku", '-') || ',' || COALESCE(length(t."description") || ':' || t."description", '-')) AS "cutover_hash"
       FROM "crm"."products" AS t
   ) AS t ON s."product_id" = t."product_id"
- WHERE NOT (s."cutover_hash" IS t."cutover_hash");
+ WHERE (SELECT d FROM "cutover_differs") AND NOT (s."cutover_hash" IS t."cutover_hash")
+UNION ALL
+SELECT t."product_id" AS "product_id", 'not from the source' AS "problem"
+  FROM "crm"."products" AS t
+ WHERE (SELECT d FROM "cutover_differs") AND t."product_id" NOT IN (SELECT s."product_id" FROM "cutover_mapped" AS s WHERE s."product_id" IS NOT NULL);
 
 -- check post_load #17: checksum legacy.orders -> crm.order_summaries on order_count, total_amount (error)
 -- violating rows: a key whose listed columns differ between the mapped source and the target (by hash), or that one side lacks
-SELECT cutover_fn('cast:uuid->text', COALESCE(s."summary_id", t."summary_id")) AS "summary_id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
-  FROM (
-    SELECT v."summary_id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:bigint->text', v."order_count")) || ':' || cutover_fn('cast:bigint->text', v."order_count"), '-') || ',' || COALESCE(length(cutover_fn('cast:decimal(14,2)->text', v."total_amount")) || ':' || cutover_fn('cast:decimal(14,2)->text', v."total_amount"), '-')) AS "cutover_hash"
+WITH "cutover_mapped" AS MATERIALIZED (
+    SELECT v."summary_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(v."order_count" AS TEXT)) || ':' || CAST(v."order_count" AS TEXT), '-') || ',' || COALESCE(length(cutover_fn('cast:decimal(14,2)->text', v."total_amount")) || ':' || cutover_fn('cast:decimal(14,2)->text', v."total_amount"), '-')) AS "cutover_hash"
       FROM (
         SELECT "summary_id", "order_count", "total_amount"
           FROM (
@@ -227,7 +248,7 @@ SELECT cutover_fn('cast:uuid->text', COALESCE(s."summary_id", t."summary_id")) A
                    CASE WHEN cutover_fn('uuid_v5:varchar(26);int->uuid', 'legacy-crm/order_summaries', "c0_cust_id") IS NULL THEN NULL WHEN CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NULL THEN NULL WHEN count(*) IS NULL THEN NULL WHEN (cutover_sum_error(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NOT NULL OR cutover_sum(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NULL) THEN NULL WHEN (cutover_sum_error("c0_quantity", 'bigint') IS NOT NULL OR cutover_sum("c0_quantity", 'bigint') IS NULL) THEN NULL WHEN (COALESCE(COALESCE(cutover_sum_error("c0_order_total", 'decimal(38,2)'), cutover_fn_error('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))), cutover_fn_error('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)')))) IS NOT NULL OR cutover_fn('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))) IS NULL) THEN NULL WHEN min("c0_order_date") IS NULL THEN NULL WHEN max("c0_order_date") IS NULL THEN NULL WHEN (CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END)) THEN NULL END AS "cutover_rule",
                    CASE WHEN cutover_fn('uuid_v5:varchar(26);int->uuid', 'legacy-crm/order_summaries', "c0_cust_id") IS NULL THEN 'summary_id' WHEN CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NULL THEN 'account_id' WHEN count(*) IS NULL THEN 'order_count' WHEN (cutover_sum_error(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NOT NULL OR cutover_sum(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NULL) THEN 'cancelled_count' WHEN (cutover_sum_error("c0_quantity", 'bigint') IS NOT NULL OR cutover_sum("c0_quantity", 'bigint') IS NULL) THEN 'units_ordered' WHEN (COALESCE(COALESCE(cutover_sum_error("c0_order_total", 'decimal(38,2)'), cutover_fn_error('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))), cutover_fn_error('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)')))) IS NOT NULL OR cutover_fn('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))) IS NULL) THEN 'total_amount' WHEN min("c0_order_date") IS NULL THEN 'first_order_date' WHEN max("c0_order_date") IS NULL THEN 'last_order_date' WHEN (CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END)) THEN 'account_id' END AS "cutover_column"
               FROM (
-                SELECT rows_in.*, COALESCE(cutover_fn('cast:int->text', "c0_order_id"), '') AS "cutover_source_key", json_object('order_id', "c0_order_id", 'cust_id', "c0_cust_id", 'prod_id', "c0_prod_id", 'order_date', "c0_order_date", 'quantity', "c0_quantity", 'order_total', "c0_order_total", 'status', "c0_status") AS "cutover_source_row",
+                SELECT rows_in.*, COALESCE(CAST("c0_order_id" AS TEXT), '') AS "cutover_source_key", json_object('order_id', "c0_order_id", 'cust_id', "c0_cust_id", 'prod_id', "c0_prod_id", 'order_date', "c0_order_date", 'quantity', "c0_quantity", 'order_total', "c0_order_total", 'status', "c0_status") AS "cutover_source_row",
                        "c0_cust_id" AS "cutover_g0",
                        CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL ELSE NULL END AS "cutover_group_error"
                   FROM (
@@ -247,20 +268,32 @@ SELECT cutover_fn('cast:uuid->text', COALESCE(s."summary_id", t."summary_id")) A
           ) AS g
          WHERE g."cutover_reason" IS NULL
       ) AS v
-  ) AS s
-  FULL JOIN (
-    SELECT t."summary_id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:bigint->text', t."order_count")) || ':' || cutover_fn('cast:bigint->text', t."order_count"), '-') || ',' || COALESCE(length(cutover_fn('cast:decimal(14,2)->text', t."total_amount")) || ':' || cutover_fn('cast:decimal(14,2)->text', t."total_amount"), '-')) AS "cutover_hash"
+),
+"cutover_differs" AS MATERIALIZED (
+  SELECT NOT ((SELECT cutover_digest_sum(x."cutover_hash") FROM "cutover_mapped" AS x) IS (SELECT cutover_digest_sum(x."cutover_hash") FROM (
+    SELECT t."summary_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."order_count" AS TEXT)) || ':' || CAST(t."order_count" AS TEXT), '-') || ',' || COALESCE(length(cutover_fn('cast:decimal(14,2)->text', t."total_amount")) || ':' || cutover_fn('cast:decimal(14,2)->text', t."total_amount"), '-')) AS "cutover_hash"
+      FROM "crm"."order_summaries" AS t
+  ) AS x)) AS d
+)
+SELECT COALESCE(s."summary_id", t."summary_id") AS "summary_id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
+  FROM "cutover_mapped" AS s
+  LEFT JOIN (
+    SELECT t."summary_id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."order_count" AS TEXT)) || ':' || CAST(t."order_count" AS TEXT), '-') || ',' || COALESCE(length(cutover_fn('cast:decimal(14,2)->text', t."total_amount")) || ':' || cutover_fn('cast:decimal(14,2)->text', t."total_amount"), '-')) AS "cutover_hash"
       FROM "crm"."order_summaries" AS t
   ) AS t ON s."summary_id" = t."summary_id"
- WHERE NOT (s."cutover_hash" IS t."cutover_hash");
+ WHERE (SELECT d FROM "cutover_differs") AND NOT (s."cutover_hash" IS t."cutover_hash")
+UNION ALL
+SELECT t."summary_id" AS "summary_id", 'not from the source' AS "problem"
+  FROM "crm"."order_summaries" AS t
+ WHERE (SELECT d FROM "cutover_differs") AND t."summary_id" NOT IN (SELECT s."summary_id" FROM "cutover_mapped" AS s WHERE s."summary_id" IS NOT NULL);
 
 -- check post_load #18: sample 25 recompute (error)
 -- violating rows: a sampled source row whose recomputed target row differs from the loaded one, is missing, or (rejected) is not in the quarantine
 SELECT 'accounts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."account_id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."account_id") IS cutover_fn('cast:uuid->text', t."account_id") THEN '' ELSE ' account_id' END || CASE WHEN cutover_fn('cast:int->text', s."legacy_cust_id") IS cutover_fn('cast:int->text', t."legacy_cust_id") THEN '' ELSE ' legacy_cust_id' END || CASE WHEN s."first_name" IS t."first_name" THEN '' ELSE ' first_name' END || CASE WHEN s."last_name" IS t."last_name" THEN '' ELSE ' last_name' END || CASE WHEN s."company_name" IS t."company_name" THEN '' ELSE ' company_name' END || CASE WHEN s."email" IS t."email" THEN '' ELSE ' email' END || CASE WHEN s."phone" IS t."phone" THEN '' ELSE ' phone' END || CASE WHEN cutover_fn('cast:date->text', s."birth_date") IS cutover_fn('cast:date->text', t."birth_date") THEN '' ELSE ' birth_date' END || CASE WHEN s."account_status" IS t."account_status" THEN '' ELSE ' account_status' END || CASE WHEN cutover_fn('cast:timestamp->text', s."created_at") IS cutover_fn('cast:timestamp->text', t."created_at") THEN '' ELSE ' created_at' END) AS "cutover_differs"
+  SELECT s.*, t."account_id" AS "cutover_target_key", (CASE WHEN s."account_id" IS t."account_id" THEN '' ELSE ' account_id' END || CASE WHEN CAST(s."legacy_cust_id" AS TEXT) IS CAST(t."legacy_cust_id" AS TEXT) THEN '' ELSE ' legacy_cust_id' END || CASE WHEN s."first_name" IS t."first_name" THEN '' ELSE ' first_name' END || CASE WHEN s."last_name" IS t."last_name" THEN '' ELSE ' last_name' END || CASE WHEN s."company_name" IS t."company_name" THEN '' ELSE ' company_name' END || CASE WHEN s."email" IS t."email" THEN '' ELSE ' email' END || CASE WHEN s."phone" IS t."phone" THEN '' ELSE ' phone' END || CASE WHEN s."birth_date" IS t."birth_date" THEN '' ELSE ' birth_date' END || CASE WHEN s."account_status" IS t."account_status" THEN '' ELSE ' account_status' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_cust_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_cust_id" IS NULL THEN '`legacy_cust_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h4" IS NULL THEN '`account_status`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h5" IS NULL THEN '`first_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h10" IS NULL THEN '`migrated_at` default: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN json_object('cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'company_name', "c0_company_name", 'email', "c0_email", 'phone', "c0_phone", 'address_line1', "c0_address_line1", 'address_line2', "c0_address_line2", 'address_line3', "c0_address_line3", 'city', "c0_city", 'state', "c0_state", 'postal_code', "c0_postal_code", 'country', "c0_country", 'dob', "c0_dob", 'status_flag', "c0_status_flag", 'created_date', "c0_created_date") END AS "cutover_source_row",
                "cutover_h0" AS "account_id",
                "c0_cust_id" AS "legacy_cust_id",
@@ -311,7 +344,7 @@ SELECT 'accounts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
                                  NULL AS "cutover_where_error"
                           FROM "legacy"."customers" AS s0
                       ) AS a
-                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '')
+                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_cust_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_cust_id" AS TEXT), '')
                      LIMIT 25
                   ) AS l1 LIMIT -1 OFFSET 0
               ) AS l2 LIMIT -1 OFFSET 0
@@ -324,9 +357,9 @@ SELECT 'accounts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
 UNION ALL
 SELECT 'addresses' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."address_id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."address_id") IS cutover_fn('cast:uuid->text', t."address_id") THEN '' ELSE ' address_id' END || CASE WHEN cutover_fn('cast:uuid->text', s."account_id") IS cutover_fn('cast:uuid->text', t."account_id") THEN '' ELSE ' account_id' END || CASE WHEN s."address_type" IS t."address_type" THEN '' ELSE ' address_type' END || CASE WHEN s."street" IS t."street" THEN '' ELSE ' street' END || CASE WHEN s."street2" IS t."street2" THEN '' ELSE ' street2' END || CASE WHEN s."city" IS t."city" THEN '' ELSE ' city' END || CASE WHEN s."state" IS t."state" THEN '' ELSE ' state' END || CASE WHEN s."postal_code" IS t."postal_code" THEN '' ELSE ' postal_code' END || CASE WHEN s."country" IS t."country" THEN '' ELSE ' country' END) AS "cutover_differs"
+  SELECT s.*, t."address_id" AS "cutover_target_key", (CASE WHEN s."address_id" IS t."address_id" THEN '' ELSE ' address_id' END || CASE WHEN s."account_id" IS t."account_id" THEN '' ELSE ' account_id' END || CASE WHEN s."address_type" IS t."address_type" THEN '' ELSE ' address_type' END || CASE WHEN s."street" IS t."street" THEN '' ELSE ' street' END || CASE WHEN s."street2" IS t."street2" THEN '' ELSE ' street2' END || CASE WHEN s."city" IS t."city" THEN '' ELSE ' city' END || CASE WHEN s."state" IS t."state" THEN '' ELSE ' state' END || CASE WHEN s."postal_code" IS t."postal_code" THEN '' ELSE ' postal_code' END || CASE WHEN s."country" IS t."country" THEN '' ELSE ' country' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_cust_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`address_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN 'AddressLine1 missing' WHEN ("cutover_h7" IS NULL AND "cutover_h8" IS NULL) THEN '`country`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h9" IS NULL THEN '`address_type` default: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = "cutover_h1")) THEN '`account_id`: no row of crm.accounts has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'company_name', "c0_company_name", 'email', "c0_email", 'phone', "c0_phone", 'address_line1', "c0_address_line1", 'address_line2', "c0_address_line2", 'address_line3', "c0_address_line3", 'city', "c0_city", 'state', "c0_state", 'postal_code', "c0_postal_code", 'country', "c0_country", 'dob', "c0_dob", 'status_flag', "c0_status_flag", 'created_date', "c0_created_date") END AS "cutover_source_row",
                "cutover_h0" AS "address_id",
                "cutover_h1" AS "account_id",
@@ -374,7 +407,7 @@ SELECT 'addresses' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s
                       FROM "legacy"."customers" AS s0
                       WHERE (CASE WHEN (trim(s0."address_line1", char(32, 9, 10, 13, 11, 12)) = '') THEN NULL ELSE trim(s0."address_line1", char(32, 9, 10, 13, 11, 12)) END IS NOT NULL)
                   ) AS a
-                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_cust_id"), '')
+                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_cust_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_cust_id" AS TEXT), '')
                  LIMIT 25
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
@@ -386,9 +419,9 @@ SELECT 'addresses' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s
 UNION ALL
 SELECT 'contacts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."contact_id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."contact_id") IS cutover_fn('cast:uuid->text', t."contact_id") THEN '' ELSE ' contact_id' END || CASE WHEN cutover_fn('cast:uuid->text', s."account_id") IS cutover_fn('cast:uuid->text', t."account_id") THEN '' ELSE ' account_id' END || CASE WHEN cutover_fn('cast:int->text', s."legacy_contact_id") IS cutover_fn('cast:int->text', t."legacy_contact_id") THEN '' ELSE ' legacy_contact_id' END || CASE WHEN s."first_name" IS t."first_name" THEN '' ELSE ' first_name' END || CASE WHEN s."last_name" IS t."last_name" THEN '' ELSE ' last_name' END || CASE WHEN s."email" IS t."email" THEN '' ELSE ' email' END || CASE WHEN s."phone" IS t."phone" THEN '' ELSE ' phone' END || CASE WHEN s."mobile" IS t."mobile" THEN '' ELSE ' mobile' END || CASE WHEN s."job_title" IS t."job_title" THEN '' ELSE ' job_title' END || CASE WHEN cutover_fn('cast:bool->text', s."is_primary") IS cutover_fn('cast:bool->text', t."is_primary") THEN '' ELSE ' is_primary' END || CASE WHEN cutover_fn('cast:bool->text', s."email_opt_out") IS cutover_fn('cast:bool->text', t."email_opt_out") THEN '' ELSE ' email_opt_out' END || CASE WHEN cutover_fn('cast:timestamp->text', s."created_at") IS cutover_fn('cast:timestamp->text', t."created_at") THEN '' ELSE ' created_at' END) AS "cutover_differs"
+  SELECT s.*, t."contact_id" AS "cutover_target_key", (CASE WHEN s."contact_id" IS t."contact_id" THEN '' ELSE ' contact_id' END || CASE WHEN s."account_id" IS t."account_id" THEN '' ELSE ' account_id' END || CASE WHEN CAST(s."legacy_contact_id" AS TEXT) IS CAST(t."legacy_contact_id" AS TEXT) THEN '' ELSE ' legacy_contact_id' END || CASE WHEN s."first_name" IS t."first_name" THEN '' ELSE ' first_name' END || CASE WHEN s."last_name" IS t."last_name" THEN '' ELSE ' last_name' END || CASE WHEN s."email" IS t."email" THEN '' ELSE ' email' END || CASE WHEN s."phone" IS t."phone" THEN '' ELSE ' phone' END || CASE WHEN s."mobile" IS t."mobile" THEN '' ELSE ' mobile' END || CASE WHEN s."job_title" IS t."job_title" THEN '' ELSE ' job_title' END || CASE WHEN cutover_fn('cast:bool->text', s."is_primary") IS cutover_fn('cast:bool->text', t."is_primary") THEN '' ELSE ' is_primary' END || CASE WHEN cutover_fn('cast:bool->text', s."email_opt_out") IS cutover_fn('cast:bool->text', t."email_opt_out") THEN '' ELSE ' email_opt_out' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_contact_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_contact_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`contact_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_contact_id" IS NULL THEN '`legacy_contact_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN 'orphan contact: CustID not found in Customers' WHEN "cutover_h3" IS NULL THEN '`last_name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h8" IS NULL AND "cutover_h9" IS NULL) THEN '`is_primary`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h10" IS NULL AND "cutover_h9" IS NULL) THEN '`email_opt_out`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = "cutover_h1")) THEN '`account_id`: no row of crm.accounts has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('contact_id', "c0_contact_id", 'cust_id', "c0_cust_id", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'email', "c0_email", 'phone', "c0_phone", 'mobile', "c0_mobile", 'job_title', "c0_job_title", 'is_primary', "c0_is_primary", 'opted_out', "c0_opted_out", 'notes', "c0_notes", 'created_date', "c0_created_date") END AS "cutover_source_row",
                "cutover_h0" AS "contact_id",
                "cutover_h1" AS "account_id",
@@ -452,7 +485,7 @@ SELECT 'contacts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
                       FROM "legacy"."contacts" AS s0
                         LEFT JOIN "legacy"."customers" AS s1 ON (s0."cust_id" = s1."cust_id")
                   ) AS a
-                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_contact_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_contact_id"), '')
+                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_contact_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_contact_id" AS TEXT), '')
                  LIMIT 25
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
@@ -464,9 +497,9 @@ SELECT 'contacts' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
 UNION ALL
 SELECT 'opportunities' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."opportunity_id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."opportunity_id") IS cutover_fn('cast:uuid->text', t."opportunity_id") THEN '' ELSE ' opportunity_id' END || CASE WHEN cutover_fn('cast:uuid->text', s."account_id") IS cutover_fn('cast:uuid->text', t."account_id") THEN '' ELSE ' account_id' END || CASE WHEN cutover_fn('cast:int->text', s."legacy_opp_id") IS cutover_fn('cast:int->text', t."legacy_opp_id") THEN '' ELSE ' legacy_opp_id' END || CASE WHEN s."name" IS t."name" THEN '' ELSE ' name' END || CASE WHEN s."stage" IS t."stage" THEN '' ELSE ' stage' END || CASE WHEN cutover_fn('cast:decimal(14,2)->text', s."amount") IS cutover_fn('cast:decimal(14,2)->text', t."amount") THEN '' ELSE ' amount' END || CASE WHEN s."currency" IS t."currency" THEN '' ELSE ' currency' END || CASE WHEN cutover_fn('cast:date->text', s."close_date") IS cutover_fn('cast:date->text', t."close_date") THEN '' ELSE ' close_date' END || CASE WHEN cutover_fn('cast:int->text', s."probability") IS cutover_fn('cast:int->text', t."probability") THEN '' ELSE ' probability' END || CASE WHEN cutover_fn('cast:timestamp->text', s."created_at") IS cutover_fn('cast:timestamp->text', t."created_at") THEN '' ELSE ' created_at' END) AS "cutover_differs"
+  SELECT s.*, t."opportunity_id" AS "cutover_target_key", (CASE WHEN s."opportunity_id" IS t."opportunity_id" THEN '' ELSE ' opportunity_id' END || CASE WHEN s."account_id" IS t."account_id" THEN '' ELSE ' account_id' END || CASE WHEN CAST(s."legacy_opp_id" AS TEXT) IS CAST(t."legacy_opp_id" AS TEXT) THEN '' ELSE ' legacy_opp_id' END || CASE WHEN s."name" IS t."name" THEN '' ELSE ' name' END || CASE WHEN s."stage" IS t."stage" THEN '' ELSE ' stage' END || CASE WHEN cutover_fn('cast:decimal(14,2)->text', s."amount") IS cutover_fn('cast:decimal(14,2)->text', t."amount") THEN '' ELSE ' amount' END || CASE WHEN s."currency" IS t."currency" THEN '' ELSE ' currency' END || CASE WHEN s."close_date" IS t."close_date" THEN '' ELSE ' close_date' END || CASE WHEN CAST(s."probability" AS TEXT) IS CAST(t."probability" AS TEXT) THEN '' ELSE ' probability' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_opp_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_opp_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`opportunity_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_opp_id" IS NULL THEN '`legacy_opp_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h1" IS NULL THEN '`account_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h4" IS NOT NULL OR "cutover_h3" IS NULL) THEN 'unknown opportunity stage code' WHEN "cutover_h5" IS NULL THEN '`name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h6" IS NULL AND "cutover_h7" IS NULL) THEN '`currency`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h9" IS NOT NULL THEN '`amount`: ' || COALESCE("cutover_h9", 'NULL in a not-null column') WHEN ("cutover_h1" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = "cutover_h1")) THEN '`account_id`: no row of crm.accounts has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('opp_id', "c0_opp_id", 'cust_id', "c0_cust_id", 'opp_name', "c0_opp_name", 'stage_code', "c0_stage_code", 'amount', "c0_amount", 'currency', "c0_currency", 'close_date', "c0_close_date", 'probability', "c0_probability", 'owner_email', "c0_owner_email", 'created_date', "c0_created_date") END AS "cutover_source_row",
                "cutover_h0" AS "opportunity_id",
                "cutover_h1" AS "account_id",
@@ -510,7 +543,7 @@ SELECT 'opportunities' AS "map", s."cutover_source_key" AS "source_key", CASE WH
                                  NULL AS "cutover_where_error"
                           FROM "legacy"."opportunities" AS s0
                       ) AS a
-                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_opp_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_opp_id"), '')
+                     ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_opp_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_opp_id" AS TEXT), '')
                      LIMIT 25
                   ) AS l1 LIMIT -1 OFFSET 0
               ) AS l2 LIMIT -1 OFFSET 0
@@ -523,9 +556,9 @@ SELECT 'opportunities' AS "map", s."cutover_source_key" AS "source_key", CASE WH
 UNION ALL
 SELECT 'products' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."product_id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."product_id") IS cutover_fn('cast:uuid->text', t."product_id") THEN '' ELSE ' product_id' END || CASE WHEN cutover_fn('cast:int->text', s."legacy_prod_id") IS cutover_fn('cast:int->text', t."legacy_prod_id") THEN '' ELSE ' legacy_prod_id' END || CASE WHEN s."sku" IS t."sku" THEN '' ELSE ' sku' END || CASE WHEN s."name" IS t."name" THEN '' ELSE ' name' END || CASE WHEN s."description" IS t."description" THEN '' ELSE ' description' END || CASE WHEN s."category" IS t."category" THEN '' ELSE ' category' END || CASE WHEN cutover_fn('cast:decimal(12,2)->text', s."unit_price") IS cutover_fn('cast:decimal(12,2)->text', t."unit_price") THEN '' ELSE ' unit_price' END || CASE WHEN cutover_fn('cast:bool->text', s."is_active") IS cutover_fn('cast:bool->text', t."is_active") THEN '' ELSE ' is_active' END) AS "cutover_differs"
+  SELECT s.*, t."product_id" AS "cutover_target_key", (CASE WHEN s."product_id" IS t."product_id" THEN '' ELSE ' product_id' END || CASE WHEN CAST(s."legacy_prod_id" AS TEXT) IS CAST(t."legacy_prod_id" AS TEXT) THEN '' ELSE ' legacy_prod_id' END || CASE WHEN s."sku" IS t."sku" THEN '' ELSE ' sku' END || CASE WHEN s."name" IS t."name" THEN '' ELSE ' name' END || CASE WHEN s."description" IS t."description" THEN '' ELSE ' description' END || CASE WHEN s."category" IS t."category" THEN '' ELSE ' category' END || CASE WHEN cutover_fn('cast:decimal(12,2)->text', s."unit_price") IS cutover_fn('cast:decimal(12,2)->text', t."unit_price") THEN '' ELSE ' unit_price' END || CASE WHEN cutover_fn('cast:bool->text', s."is_active") IS cutover_fn('cast:bool->text', t."is_active") THEN '' ELSE ' is_active' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:int->text', "c0_prod_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_prod_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "cutover_h0" IS NULL THEN '`product_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_prod_id" IS NULL THEN '`legacy_prod_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h2" IS NULL THEN '`sku`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h3" IS NULL THEN '`name`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h6" IS NOT NULL THEN '`unit_price`: ' || COALESCE("cutover_h6", 'NULL in a not-null column') WHEN ("cutover_h7" IS NULL AND "cutover_h8" IS NULL) THEN '`is_active`: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN json_object('prod_id', "c0_prod_id", 'sku', "c0_sku", 'prod_name', "c0_prod_name", 'prod_desc', "c0_prod_desc", 'category', "c0_category", 'unit_price', "c0_unit_price", 'discontinued', "c0_discontinued") END AS "cutover_source_row",
                "cutover_h0" AS "product_id",
                "c0_prod_id" AS "legacy_prod_id",
@@ -561,7 +594,7 @@ SELECT 'products' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
                              NULL AS "cutover_where_error"
                       FROM "legacy"."products" AS s0
                   ) AS a
-                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:int->text', "c0_prod_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:int->text', "c0_prod_id"), '')
+                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_prod_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_prod_id" AS TEXT), '')
                  LIMIT 25
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
@@ -573,7 +606,7 @@ SELECT 'products' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s.
 UNION ALL
 SELECT 'order_summaries' AS "map", CAST(s."cutover_g0" AS text) AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."summary_id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:uuid->text', s."summary_id") IS cutover_fn('cast:uuid->text', t."summary_id") THEN '' ELSE ' summary_id' END || CASE WHEN cutover_fn('cast:uuid->text', s."account_id") IS cutover_fn('cast:uuid->text', t."account_id") THEN '' ELSE ' account_id' END || CASE WHEN cutover_fn('cast:bigint->text', s."order_count") IS cutover_fn('cast:bigint->text', t."order_count") THEN '' ELSE ' order_count' END || CASE WHEN cutover_fn('cast:bigint->text', s."cancelled_count") IS cutover_fn('cast:bigint->text', t."cancelled_count") THEN '' ELSE ' cancelled_count' END || CASE WHEN cutover_fn('cast:bigint->text', s."units_ordered") IS cutover_fn('cast:bigint->text', t."units_ordered") THEN '' ELSE ' units_ordered' END || CASE WHEN cutover_fn('cast:decimal(14,2)->text', s."total_amount") IS cutover_fn('cast:decimal(14,2)->text', t."total_amount") THEN '' ELSE ' total_amount' END || CASE WHEN cutover_fn('cast:date->text', s."first_order_date") IS cutover_fn('cast:date->text', t."first_order_date") THEN '' ELSE ' first_order_date' END || CASE WHEN cutover_fn('cast:date->text', s."last_order_date") IS cutover_fn('cast:date->text', t."last_order_date") THEN '' ELSE ' last_order_date' END) AS "cutover_differs"
+  SELECT s.*, t."summary_id" AS "cutover_target_key", (CASE WHEN s."summary_id" IS t."summary_id" THEN '' ELSE ' summary_id' END || CASE WHEN s."account_id" IS t."account_id" THEN '' ELSE ' account_id' END || CASE WHEN CAST(s."order_count" AS TEXT) IS CAST(t."order_count" AS TEXT) THEN '' ELSE ' order_count' END || CASE WHEN CAST(s."cancelled_count" AS TEXT) IS CAST(t."cancelled_count" AS TEXT) THEN '' ELSE ' cancelled_count' END || CASE WHEN CAST(s."units_ordered" AS TEXT) IS CAST(t."units_ordered" AS TEXT) THEN '' ELSE ' units_ordered' END || CASE WHEN cutover_fn('cast:decimal(14,2)->text', s."total_amount") IS cutover_fn('cast:decimal(14,2)->text', t."total_amount") THEN '' ELSE ' total_amount' END || CASE WHEN s."first_order_date" IS t."first_order_date" THEN '' ELSE ' first_order_date' END || CASE WHEN s."last_order_date" IS t."last_order_date" THEN '' ELSE ' last_order_date' END) AS "cutover_differs"
     FROM (
         SELECT g.*
           FROM (
@@ -590,7 +623,7 @@ SELECT 'order_summaries' AS "map", CAST(s."cutover_g0" AS text) AS "source_key",
                    CASE WHEN cutover_fn('uuid_v5:varchar(26);int->uuid', 'legacy-crm/order_summaries', "c0_cust_id") IS NULL THEN NULL WHEN CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NULL THEN NULL WHEN count(*) IS NULL THEN NULL WHEN (cutover_sum_error(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NOT NULL OR cutover_sum(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NULL) THEN NULL WHEN (cutover_sum_error("c0_quantity", 'bigint') IS NOT NULL OR cutover_sum("c0_quantity", 'bigint') IS NULL) THEN NULL WHEN (COALESCE(COALESCE(cutover_sum_error("c0_order_total", 'decimal(38,2)'), cutover_fn_error('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))), cutover_fn_error('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)')))) IS NOT NULL OR cutover_fn('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))) IS NULL) THEN NULL WHEN min("c0_order_date") IS NULL THEN NULL WHEN max("c0_order_date") IS NULL THEN NULL WHEN (CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END)) THEN NULL END AS "cutover_rule",
                    CASE WHEN cutover_fn('uuid_v5:varchar(26);int->uuid', 'legacy-crm/order_summaries', "c0_cust_id") IS NULL THEN 'summary_id' WHEN CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NULL THEN 'account_id' WHEN count(*) IS NULL THEN 'order_count' WHEN (cutover_sum_error(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NOT NULL OR cutover_sum(CASE WHEN ("c0_status" = 'X') THEN 1 ELSE 0 END, 'bigint') IS NULL) THEN 'cancelled_count' WHEN (cutover_sum_error("c0_quantity", 'bigint') IS NOT NULL OR cutover_sum("c0_quantity", 'bigint') IS NULL) THEN 'units_ordered' WHEN (COALESCE(COALESCE(cutover_sum_error("c0_order_total", 'decimal(38,2)'), cutover_fn_error('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))), cutover_fn_error('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)')))) IS NOT NULL OR cutover_fn('cast:decimal(38,38)->decimal(14,2)', cutover_fn('cast:decimal(38,2)->decimal(14,2)', cutover_sum("c0_order_total", 'decimal(38,2)'))) IS NULL) THEN 'total_amount' WHEN min("c0_order_date") IS NULL THEN 'first_order_date' WHEN max("c0_order_date") IS NULL THEN 'last_order_date' WHEN (CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "crm"."accounts" AS p WHERE p."account_id" = CASE WHEN "c0_cust_id" IS NULL THEN NULL ELSE cutover_fn('uuid_v5:varchar(19);int->uuid', 'legacy-crm/accounts', "c0_cust_id") END)) THEN 'account_id' END AS "cutover_column"
               FROM (
-                SELECT rows_in.*, COALESCE(cutover_fn('cast:int->text', "c0_order_id"), '') AS "cutover_source_key", json_object('order_id', "c0_order_id", 'cust_id', "c0_cust_id", 'prod_id', "c0_prod_id", 'order_date', "c0_order_date", 'quantity', "c0_quantity", 'order_total', "c0_order_total", 'status', "c0_status") AS "cutover_source_row",
+                SELECT rows_in.*, COALESCE(CAST("c0_order_id" AS TEXT), '') AS "cutover_source_key", json_object('order_id', "c0_order_id", 'cust_id', "c0_cust_id", 'prod_id', "c0_prod_id", 'order_date', "c0_order_date", 'quantity', "c0_quantity", 'order_total', "c0_order_total", 'status', "c0_status") AS "cutover_source_row",
                        "c0_cust_id" AS "cutover_g0",
                        CASE WHEN "cutover_where_error" IS NOT NULL THEN NULL ELSE NULL END AS "cutover_group_error"
                   FROM (
@@ -618,35 +651,35 @@ SELECT 'order_summaries' AS "map", CAST(s."cutover_g0" AS text) AS "source_key",
 
 -- check post_load #19: assert crm.accounts: account_status in ("Active", "Inactive", "Pending") (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."account_id") AS "account_id", t."account_status" AS "account_status", NULL AS "error"
+SELECT t."account_id" AS "account_id", t."account_status" AS "account_status", NULL AS "error"
   FROM "crm"."accounts" AS t
  WHERE NOT ((t."account_status" IN ('Active', 'Inactive', 'Pending')))
  ORDER BY t."account_id";
 
 -- check post_load #20: assert crm.accounts: birth_date is null or birth_date between cast("1900-01-01" as date) and cast(now() as date) (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."account_id") AS "account_id", cutover_fn('cast:date->text', t."birth_date") AS "birth_date", CASE WHEN (t."birth_date" IS NULL) IS NOT TRUE THEN cutover_fn_error('cast:timestamptz->date', (SELECT "started_at" FROM "main"."cutover_batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches"))) END AS "error"
+SELECT t."account_id" AS "account_id", t."birth_date" AS "birth_date", CASE WHEN (t."birth_date" IS NULL) IS NOT TRUE THEN cutover_fn_error('cast:timestamptz->date', (SELECT "started_at" FROM "main"."cutover_batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches"))) END AS "error"
   FROM "crm"."accounts" AS t
  WHERE CASE WHEN (t."birth_date" IS NULL) IS NOT TRUE THEN cutover_fn_error('cast:timestamptz->date', (SELECT "started_at" FROM "main"."cutover_batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches"))) END IS NOT NULL OR NOT (((t."birth_date" IS NULL) OR (t."birth_date" BETWEEN '1900-01-01' AND cutover_fn('cast:timestamptz->date', (SELECT "started_at" FROM "main"."cutover_batches" WHERE "batch_id" = (SELECT max("batch_id") FROM "main"."cutover_batches"))))))
  ORDER BY t."account_id";
 
 -- check post_load #21: assert crm.products: description is null or length(description) <= 500 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."product_id") AS "product_id", t."description" AS "description", NULL AS "error"
+SELECT t."product_id" AS "product_id", t."description" AS "description", NULL AS "error"
   FROM "crm"."products" AS t
  WHERE NOT (((t."description" IS NULL) OR (length(t."description") <= 500)))
  ORDER BY t."product_id";
 
 -- check post_load #22: assert crm.opportunities: probability is null or probability between 0 and 100 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."opportunity_id") AS "opportunity_id", cutover_fn('cast:int->text', t."probability") AS "probability", NULL AS "error"
+SELECT t."opportunity_id" AS "opportunity_id", CAST(t."probability" AS TEXT) AS "probability", NULL AS "error"
   FROM "crm"."opportunities" AS t
  WHERE NOT (((t."probability" IS NULL) OR (t."probability" BETWEEN 0 AND 100)))
  ORDER BY t."opportunity_id";
 
 -- check post_load #23: assert crm.order_summaries: cancelled_count <= order_count and first_order_date <= last_order_date (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:uuid->text', t."summary_id") AS "summary_id", cutover_fn('cast:bigint->text', t."cancelled_count") AS "cancelled_count", cutover_fn('cast:bigint->text', t."order_count") AS "order_count", cutover_fn('cast:date->text', t."first_order_date") AS "first_order_date", cutover_fn('cast:date->text', t."last_order_date") AS "last_order_date", NULL AS "error"
+SELECT t."summary_id" AS "summary_id", CAST(t."cancelled_count" AS TEXT) AS "cancelled_count", CAST(t."order_count" AS TEXT) AS "order_count", t."first_order_date" AS "first_order_date", t."last_order_date" AS "last_order_date", NULL AS "error"
   FROM "crm"."order_summaries" AS t
  WHERE NOT (((t."cancelled_count" <= t."order_count") AND (t."first_order_date" <= t."last_order_date")))
  ORDER BY t."summary_id";

@@ -24,7 +24,7 @@ HAVING count(*) > 1
 
 -- check preflight #3: unique v1.user_profiles.user_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:bigint->text', t."user_id") AS "user_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."user_id" AS TEXT) AS "user_id", CAST(count(*) AS text) AS "rows"
   FROM "v1"."user_profiles" AS t
  WHERE t."user_id" IS NOT NULL
  GROUP BY t."user_id"
@@ -42,7 +42,7 @@ HAVING count(*) > 1
 
 -- check preflight #5: fk v1.user_profiles.user_id -> v1.users.id (error)
 -- violating rows: a row whose non-NULL value has no row in v1.users
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", cutover_fn('cast:bigint->text', t."user_id") AS "user_id"
+SELECT CAST(t."id" AS TEXT) AS "id", CAST(t."user_id" AS TEXT) AS "user_id"
   FROM "v1"."user_profiles" AS t
  WHERE t."user_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "v1"."users" AS p WHERE p."id" = t."user_id")
@@ -50,7 +50,7 @@ SELECT cutover_fn('cast:bigint->text', t."id") AS "id", cutover_fn('cast:bigint-
 
 -- check preflight #6: fk v1.user_sessions.user_id -> v1.users.id (error)
 -- violating rows: a row whose non-NULL value has no row in v1.users
-SELECT t."id" AS "id", cutover_fn('cast:bigint->text', t."user_id") AS "user_id"
+SELECT t."id" AS "id", CAST(t."user_id" AS TEXT) AS "user_id"
   FROM "v1"."user_sessions" AS t
  WHERE t."user_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "v1"."users" AS p WHERE p."id" = t."user_id")
@@ -58,21 +58,21 @@ SELECT t."id" AS "id", cutover_fn('cast:bigint->text', t."user_id") AS "user_id"
 
 -- check preflight #7: assert v1.users: email like "%@%" (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", t."email" AS "email", NULL AS "error"
+SELECT CAST(t."id" AS TEXT) AS "id", t."email" AS "email", NULL AS "error"
   FROM "v1"."users" AS t
  WHERE NOT ((t."email" GLOB '*@*'))
  ORDER BY t."id";
 
 -- check preflight #8: assert v1.users: length(password_hash) >= 60 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", t."password_hash" AS "password_hash", NULL AS "error"
+SELECT CAST(t."id" AS TEXT) AS "id", t."password_hash" AS "password_hash", NULL AS "error"
   FROM "v1"."users" AS t
  WHERE NOT ((length(t."password_hash") >= 60))
  ORDER BY t."id";
 
 -- check preflight #9: assert v1.user_profiles: privacy_level in ("public", "private", "friends_only") (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", t."privacy_level" AS "privacy_level", NULL AS "error"
+SELECT CAST(t."id" AS TEXT) AS "id", t."privacy_level" AS "privacy_level", NULL AS "error"
   FROM "v1"."user_profiles" AS t
  WHERE NOT ((t."privacy_level" IN ('public', 'private', 'friends_only')))
  ORDER BY t."id";

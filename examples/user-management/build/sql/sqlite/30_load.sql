@@ -9,8 +9,9 @@ INSERT INTO "main"."cutover_batches" ("batch_id", "spec_sha256", "started_at", "
 
 -- map users: v1.users -> v2.users
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "c0_id" IS NULL THEN '`id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_username" IS NULL THEN '`username`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_email" IS NULL THEN '`email`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_password_hash" IS NULL THEN '`password_hash`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_created_at" IS NULL AND ("cutover_h1" IS NOT NULL OR "cutover_h0" IS NULL)) THEN '`created_at`: ' || COALESCE("cutover_h1", 'NULL in a not-null column') WHEN ("c0_updated_at" IS NULL AND ("cutover_h1" IS NOT NULL OR "cutover_h0" IS NULL)) THEN '`updated_at`: ' || COALESCE("cutover_h1", 'NULL in a not-null column') WHEN ("c0_is_active" IS NULL AND "cutover_h2" IS NULL) THEN '`is_active`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h4" IS NULL THEN '`two_factor_enabled` default: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN json_object('id', "c0_id", 'username', "c0_username", 'email', "c0_email", 'password_hash', "c0_password_hash", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'created_at', "c0_created_at", 'updated_at', "c0_updated_at", 'is_active', "c0_is_active", 'phone', "c0_phone") END AS "cutover_source_row",
        "c0_id" AS "id",
        "c0_username" AS "username",
@@ -50,6 +51,9 @@ SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '') AS "cutover_source
           FROM "v1"."users" AS s0
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "v2"."users" AS t WHERE t."id" = "cutover_stage"."id");
@@ -68,8 +72,9 @@ DROP TABLE "cutover_stage";
 
 -- map user_profiles: v1.user_profiles -> v2.user_profiles
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
-SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '') AS "cutover_source_key",
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
+SELECT COALESCE(CAST("c0_id" AS TEXT), '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "c0_id" IS NULL THEN '`id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h0" IS NULL THEN '`user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_privacy_level" IS NULL AND "cutover_h2" IS NULL) THEN '`privacy_level`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_created_at" IS NULL AND ("cutover_h4" IS NOT NULL OR "cutover_h3" IS NULL)) THEN '`created_at`: ' || COALESCE("cutover_h4", 'NULL in a not-null column') WHEN ("c0_updated_at" IS NULL AND ("cutover_h4" IS NOT NULL OR "cutover_h3" IS NULL)) THEN '`updated_at`: ' || COALESCE("cutover_h4", 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`language` default: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h0" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS p WHERE p."id" = "cutover_h0")) THEN '`user_id`: no row of v2.users has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('id', "c0_id", 'user_id', "c0_user_id", 'bio', "c0_bio", 'avatar_url', "c0_avatar_url", 'birth_date', "c0_birth_date", 'location', "c0_location", 'website', "c0_website", 'privacy_level', "c0_privacy_level", 'created_at', "c0_created_at", 'updated_at', "c0_updated_at") END AS "cutover_source_row",
        "c0_id" AS "id",
        "cutover_h0" AS "user_id",
@@ -109,6 +114,9 @@ SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '') AS "cutover_source
           FROM "v1"."user_profiles" AS s0
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "v2"."user_profiles" AS t WHERE t."id" = "cutover_stage"."id");
@@ -127,7 +135,8 @@ DROP TABLE "cutover_stage";
 
 -- map user_sessions: v1.user_sessions -> v2.user_sessions
 DROP TABLE IF EXISTS "cutover_stage";
-CREATE TEMP TABLE "cutover_stage" AS
+DROP VIEW IF EXISTS "cutover_stage_rows";
+CREATE TEMP VIEW "cutover_stage_rows" AS
 SELECT COALESCE("c0_id", '') AS "cutover_source_key",
        CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "c0_id" IS NULL THEN '`id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h0" IS NULL THEN '`user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_expires_at" IS NULL THEN '`expires_at`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_created_at" IS NULL AND ("cutover_h2" IS NOT NULL OR "cutover_h1" IS NULL)) THEN '`created_at`: ' || COALESCE("cutover_h2", 'NULL in a not-null column') WHEN ("c0_last_activity" IS NULL AND ("cutover_h2" IS NOT NULL OR "cutover_h1" IS NULL)) THEN '`last_activity`: ' || COALESCE("cutover_h2", 'NULL in a not-null column') WHEN ("cutover_h3" IS NULL AND "cutover_h4" IS NULL) THEN '`session_type`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h5" IS NULL AND "cutover_h6" IS NULL) THEN '`is_mobile`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h0" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS p WHERE p."id" = "cutover_h0")) THEN '`user_id`: no row of v2.users has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('id', "c0_id", 'user_id', "c0_user_id", 'ip_address', "c0_ip_address", 'user_agent', "c0_user_agent", 'expires_at', "c0_expires_at", 'created_at', "c0_created_at", 'last_activity', "c0_last_activity") END AS "cutover_source_row",
        "c0_id" AS "id",
@@ -163,6 +172,9 @@ SELECT COALESCE("c0_id", '') AS "cutover_source_key",
           WHERE (s0."expires_at" >= '2025-06-14 02:00:00')
       ) AS l1 LIMIT -1 OFFSET 0
   ) AS rows_in;
+CREATE TEMP TABLE "cutover_stage" AS SELECT * FROM "cutover_stage_rows" LIMIT 0;
+INSERT INTO "cutover_stage" SELECT * FROM "cutover_stage_rows";
+DROP VIEW "cutover_stage_rows";
 DELETE FROM "cutover_stage"
  WHERE "cutover_reason" IS NULL
    AND EXISTS (SELECT 1 FROM "v2"."user_sessions" AS t WHERE t."id" = "cutover_stage"."id");

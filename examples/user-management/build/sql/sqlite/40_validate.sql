@@ -30,7 +30,7 @@ SELECT CAST(m."left" AS text) AS "left", CAST(m."right" AS text) AS "right"
 
 -- check post_load #5: unique v2.users.id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."id" AS TEXT) AS "id", CAST(count(*) AS text) AS "rows"
   FROM "v2"."users" AS t
  WHERE t."id" IS NOT NULL
  GROUP BY t."id"
@@ -57,7 +57,7 @@ HAVING count(*) > 1
 
 -- check post_load #8: unique v2.user_profiles.user_id (error)
 -- violating rows: a value that occurs more than once (NULLs excepted), with its number of rows
-SELECT cutover_fn('cast:bigint->text', t."user_id") AS "user_id", CAST(count(*) AS text) AS "rows"
+SELECT CAST(t."user_id" AS TEXT) AS "user_id", CAST(count(*) AS text) AS "rows"
   FROM "v2"."user_profiles" AS t
  WHERE t."user_id" IS NOT NULL
  GROUP BY t."user_id"
@@ -75,7 +75,7 @@ HAVING count(*) > 1
 
 -- check post_load #10: fk v2.user_profiles.user_id resolves (error)
 -- violating rows: a row whose non-NULL value has no row in v2.users
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", cutover_fn('cast:bigint->text', t."user_id") AS "user_id"
+SELECT CAST(t."id" AS TEXT) AS "id", CAST(t."user_id" AS TEXT) AS "user_id"
   FROM "v2"."user_profiles" AS t
  WHERE t."user_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS p WHERE p."id" = t."user_id")
@@ -83,7 +83,7 @@ SELECT cutover_fn('cast:bigint->text', t."id") AS "id", cutover_fn('cast:bigint-
 
 -- check post_load #11: fk v2.user_sessions.user_id resolves (error)
 -- violating rows: a row whose non-NULL value has no row in v2.users
-SELECT t."id" AS "id", cutover_fn('cast:bigint->text', t."user_id") AS "user_id"
+SELECT t."id" AS "id", CAST(t."user_id" AS TEXT) AS "user_id"
   FROM "v2"."user_sessions" AS t
  WHERE t."user_id" IS NOT NULL
    AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS p WHERE p."id" = t."user_id")
@@ -91,9 +91,8 @@ SELECT t."id" AS "id", cutover_fn('cast:bigint->text', t."user_id") AS "user_id"
 
 -- check post_load #12: checksum v1.users -> v2.users on id, username, email, password_hash, first_name, last_name, is_active (error)
 -- violating rows: a key whose listed columns differ between the mapped source and the target (by hash), or that one side lacks
-SELECT cutover_fn('cast:bigint->text', COALESCE(s."id", t."id")) AS "id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
-  FROM (
-    SELECT v."id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:bigint->text', v."id")) || ':' || cutover_fn('cast:bigint->text', v."id"), '-') || ',' || COALESCE(length(v."username") || ':' || v."username", '-') || ',' || COALESCE(length(v."email") || ':' || v."email", '-') || ',' || COALESCE(length(v."password_hash") || ':' || v."password_hash", '-') || ',' || COALESCE(length(v."first_name") || ':' || v."first_name", '-') || ',' || COALESCE(length(v."last_name") || ':' || v."last_name", '-') || ',' || COALESCE(length(cutover_fn('cast:bool->text', v."is_active")) || ':' || cutover_fn('cast:bool->text', v."is_active"), '-')) AS "cutover_hash"
+WITH "cutover_mapped" AS MATERIALIZED (
+    SELECT v."id", cutover_fn('sha256:text->text', COALESCE(length(CAST(v."id" AS TEXT)) || ':' || CAST(v."id" AS TEXT), '-') || ',' || COALESCE(length(v."username") || ':' || v."username", '-') || ',' || COALESCE(length(v."email") || ':' || v."email", '-') || ',' || COALESCE(length(v."password_hash") || ':' || v."password_hash", '-') || ',' || COALESCE(length(v."first_name") || ':' || v."first_name", '-') || ',' || COALESCE(length(v."last_name") || ':' || v."last_name", '-') || ',' || COALESCE(length(cutover_fn('cast:bool->text', v."is_active")) || ':' || cutover_fn('cast:bool->text', v."is_active"), '-')) AS "cutover_hash"
       FROM (
         SELECT "c0_id" AS "id", "c0_username" AS "username", "c0_email" AS "email", "c0_password_hash" AS "password_hash", "c0_first_name" AS "first_name", "c0_last_name" AS "last_name", COALESCE("c0_is_active", "cutover_h2") AS "is_active"
           FROM (
@@ -118,22 +117,33 @@ SELECT cutover_fn('cast:bigint->text', COALESCE(s."id", t."id")) AS "id", CASE W
                              NULL AS "cutover_where_error"
                       FROM "v1"."users" AS s0
                   ) AS a
-                 WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'users' AND q."source_key" = COALESCE(cutover_fn('cast:bigint->text', "c0_id"), ''))
+                 WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'users' AND q."source_key" = COALESCE(CAST("c0_id" AS TEXT), ''))
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
       ) AS v
-  ) AS s
-  FULL JOIN (
-    SELECT t."id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:bigint->text', t."id")) || ':' || cutover_fn('cast:bigint->text', t."id"), '-') || ',' || COALESCE(length(t."username") || ':' || t."username", '-') || ',' || COALESCE(length(t."email") || ':' || t."email", '-') || ',' || COALESCE(length(t."password_hash") || ':' || t."password_hash", '-') || ',' || COALESCE(length(t."first_name") || ':' || t."first_name", '-') || ',' || COALESCE(length(t."last_name") || ':' || t."last_name", '-') || ',' || COALESCE(length(cutover_fn('cast:bool->text', t."is_active")) || ':' || cutover_fn('cast:bool->text', t."is_active"), '-')) AS "cutover_hash"
+),
+"cutover_differs" AS MATERIALIZED (
+  SELECT NOT ((SELECT cutover_digest_sum(x."cutover_hash") FROM "cutover_mapped" AS x) IS (SELECT cutover_digest_sum(x."cutover_hash") FROM (
+    SELECT t."id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."id" AS TEXT)) || ':' || CAST(t."id" AS TEXT), '-') || ',' || COALESCE(length(t."username") || ':' || t."username", '-') || ',' || COALESCE(length(t."email") || ':' || t."email", '-') || ',' || COALESCE(length(t."password_hash") || ':' || t."password_hash", '-') || ',' || COALESCE(length(t."first_name") || ':' || t."first_name", '-') || ',' || COALESCE(length(t."last_name") || ':' || t."last_name", '-') || ',' || COALESCE(length(cutover_fn('cast:bool->text', t."is_active")) || ':' || cutover_fn('cast:bool->text', t."is_active"), '-')) AS "cutover_hash"
+      FROM "v2"."users" AS t
+  ) AS x)) AS d
+)
+SELECT CAST(COALESCE(s."id", t."id") AS TEXT) AS "id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
+  FROM "cutover_mapped" AS s
+  LEFT JOIN (
+    SELECT t."id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."id" AS TEXT)) || ':' || CAST(t."id" AS TEXT), '-') || ',' || COALESCE(length(t."username") || ':' || t."username", '-') || ',' || COALESCE(length(t."email") || ':' || t."email", '-') || ',' || COALESCE(length(t."password_hash") || ':' || t."password_hash", '-') || ',' || COALESCE(length(t."first_name") || ':' || t."first_name", '-') || ',' || COALESCE(length(t."last_name") || ':' || t."last_name", '-') || ',' || COALESCE(length(cutover_fn('cast:bool->text', t."is_active")) || ':' || cutover_fn('cast:bool->text', t."is_active"), '-')) AS "cutover_hash"
       FROM "v2"."users" AS t
   ) AS t ON s."id" = t."id"
- WHERE NOT (s."cutover_hash" IS t."cutover_hash");
+ WHERE (SELECT d FROM "cutover_differs") AND NOT (s."cutover_hash" IS t."cutover_hash")
+UNION ALL
+SELECT CAST(t."id" AS TEXT) AS "id", 'not from the source' AS "problem"
+  FROM "v2"."users" AS t
+ WHERE (SELECT d FROM "cutover_differs") AND t."id" NOT IN (SELECT s."id" FROM "cutover_mapped" AS s WHERE s."id" IS NOT NULL);
 
 -- check post_load #13: checksum v1.user_profiles -> v2.user_profiles on id, user_id, avatar_url, birth_date, privacy_level (error)
 -- violating rows: a key whose listed columns differ between the mapped source and the target (by hash), or that one side lacks
-SELECT cutover_fn('cast:bigint->text', COALESCE(s."id", t."id")) AS "id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
-  FROM (
-    SELECT v."id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:bigint->text', v."id")) || ':' || cutover_fn('cast:bigint->text', v."id"), '-') || ',' || COALESCE(length(cutover_fn('cast:bigint->text', v."user_id")) || ':' || cutover_fn('cast:bigint->text', v."user_id"), '-') || ',' || COALESCE(length(v."avatar_url") || ':' || v."avatar_url", '-') || ',' || COALESCE(length(cutover_fn('cast:date->text', v."birth_date")) || ':' || cutover_fn('cast:date->text', v."birth_date"), '-') || ',' || COALESCE(length(v."privacy_level") || ':' || v."privacy_level", '-')) AS "cutover_hash"
+WITH "cutover_mapped" AS MATERIALIZED (
+    SELECT v."id", cutover_fn('sha256:text->text', COALESCE(length(CAST(v."id" AS TEXT)) || ':' || CAST(v."id" AS TEXT), '-') || ',' || COALESCE(length(CAST(v."user_id" AS TEXT)) || ':' || CAST(v."user_id" AS TEXT), '-') || ',' || COALESCE(length(v."avatar_url") || ':' || v."avatar_url", '-') || ',' || COALESCE(length(v."birth_date") || ':' || v."birth_date", '-') || ',' || COALESCE(length(v."privacy_level") || ':' || v."privacy_level", '-')) AS "cutover_hash"
       FROM (
         SELECT "c0_id" AS "id", "cutover_h0" AS "user_id", "c0_avatar_url" AS "avatar_url", "c0_birth_date" AS "birth_date", COALESCE("c0_privacy_level", "cutover_h2") AS "privacy_level"
           FROM (
@@ -160,24 +170,36 @@ SELECT cutover_fn('cast:bigint->text', COALESCE(s."id", t."id")) AS "id", CASE W
                              NULL AS "cutover_where_error"
                       FROM "v1"."user_profiles" AS s0
                   ) AS a
-                 WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'user_profiles' AND q."source_key" = COALESCE(cutover_fn('cast:bigint->text', "c0_id"), ''))
+                 WHERE NOT EXISTS (SELECT 1 FROM "main"."cutover_quarantine" AS q WHERE q."map_name" = 'user_profiles' AND q."source_key" = COALESCE(CAST("c0_id" AS TEXT), ''))
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
       ) AS v
-  ) AS s
-  FULL JOIN (
-    SELECT t."id", cutover_fn('sha256:text->text', COALESCE(length(cutover_fn('cast:bigint->text', t."id")) || ':' || cutover_fn('cast:bigint->text', t."id"), '-') || ',' || COALESCE(length(cutover_fn('cast:bigint->text', t."user_id")) || ':' || cutover_fn('cast:bigint->text', t."user_id"), '-') || ',' || COALESCE(length(t."avatar_url") || ':' || t."avatar_url", '-') || ',' || COALESCE(length(cutover_fn('cast:date->text', t."birth_date")) || ':' || cutover_fn('cast:date->text', t."birth_date"), '-') || ',' || COALESCE(length(t."privacy_level") || ':' || t."privacy_level", '-')) AS "cutover_hash"
+),
+"cutover_differs" AS MATERIALIZED (
+  SELECT NOT ((SELECT cutover_digest_sum(x."cutover_hash") FROM "cutover_mapped" AS x) IS (SELECT cutover_digest_sum(x."cutover_hash") FROM (
+    SELECT t."id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."id" AS TEXT)) || ':' || CAST(t."id" AS TEXT), '-') || ',' || COALESCE(length(CAST(t."user_id" AS TEXT)) || ':' || CAST(t."user_id" AS TEXT), '-') || ',' || COALESCE(length(t."avatar_url") || ':' || t."avatar_url", '-') || ',' || COALESCE(length(t."birth_date") || ':' || t."birth_date", '-') || ',' || COALESCE(length(t."privacy_level") || ':' || t."privacy_level", '-')) AS "cutover_hash"
+      FROM "v2"."user_profiles" AS t
+  ) AS x)) AS d
+)
+SELECT CAST(COALESCE(s."id", t."id") AS TEXT) AS "id", CASE WHEN t."cutover_hash" IS NULL THEN 'missing in the target' WHEN s."cutover_hash" IS NULL THEN 'not from the source' ELSE 'differs' END AS "problem"
+  FROM "cutover_mapped" AS s
+  LEFT JOIN (
+    SELECT t."id", cutover_fn('sha256:text->text', COALESCE(length(CAST(t."id" AS TEXT)) || ':' || CAST(t."id" AS TEXT), '-') || ',' || COALESCE(length(CAST(t."user_id" AS TEXT)) || ':' || CAST(t."user_id" AS TEXT), '-') || ',' || COALESCE(length(t."avatar_url") || ':' || t."avatar_url", '-') || ',' || COALESCE(length(t."birth_date") || ':' || t."birth_date", '-') || ',' || COALESCE(length(t."privacy_level") || ':' || t."privacy_level", '-')) AS "cutover_hash"
       FROM "v2"."user_profiles" AS t
   ) AS t ON s."id" = t."id"
- WHERE NOT (s."cutover_hash" IS t."cutover_hash");
+ WHERE (SELECT d FROM "cutover_differs") AND NOT (s."cutover_hash" IS t."cutover_hash")
+UNION ALL
+SELECT CAST(t."id" AS TEXT) AS "id", 'not from the source' AS "problem"
+  FROM "v2"."user_profiles" AS t
+ WHERE (SELECT d FROM "cutover_differs") AND t."id" NOT IN (SELECT s."id" FROM "cutover_mapped" AS s WHERE s."id" IS NOT NULL);
 
 -- check post_load #14: sample 20 recompute (error)
 -- violating rows: a sampled source row whose recomputed target row differs from the loaded one, is missing, or (rejected) is not in the quarantine
 SELECT 'users' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:bigint->text', s."id") IS cutover_fn('cast:bigint->text', t."id") THEN '' ELSE ' id' END || CASE WHEN s."username" IS t."username" THEN '' ELSE ' username' END || CASE WHEN s."email" IS t."email" THEN '' ELSE ' email' END || CASE WHEN s."password_hash" IS t."password_hash" THEN '' ELSE ' password_hash' END || CASE WHEN s."first_name" IS t."first_name" THEN '' ELSE ' first_name' END || CASE WHEN s."last_name" IS t."last_name" THEN '' ELSE ' last_name' END || CASE WHEN cutover_fn('cast:timestamp->text', s."created_at") IS cutover_fn('cast:timestamp->text', t."created_at") THEN '' ELSE ' created_at' END || CASE WHEN cutover_fn('cast:timestamp->text', s."updated_at") IS cutover_fn('cast:timestamp->text', t."updated_at") THEN '' ELSE ' updated_at' END || CASE WHEN cutover_fn('cast:bool->text', s."is_active") IS cutover_fn('cast:bool->text', t."is_active") THEN '' ELSE ' is_active' END || CASE WHEN s."phone" IS t."phone" THEN '' ELSE ' phone' END || CASE WHEN cutover_fn('cast:timestamp->text', s."email_verified_at") IS cutover_fn('cast:timestamp->text', t."email_verified_at") THEN '' ELSE ' email_verified_at' END || CASE WHEN cutover_fn('cast:timestamp->text', s."phone_verified_at") IS cutover_fn('cast:timestamp->text', t."phone_verified_at") THEN '' ELSE ' phone_verified_at' END || CASE WHEN cutover_fn('cast:bool->text', s."two_factor_enabled") IS cutover_fn('cast:bool->text', t."two_factor_enabled") THEN '' ELSE ' two_factor_enabled' END || CASE WHEN cutover_fn('cast:timestamp->text', s."last_login_at") IS cutover_fn('cast:timestamp->text', t."last_login_at") THEN '' ELSE ' last_login_at' END) AS "cutover_differs"
+  SELECT s.*, t."id" AS "cutover_target_key", (CASE WHEN CAST(s."id" AS TEXT) IS CAST(t."id" AS TEXT) THEN '' ELSE ' id' END || CASE WHEN s."username" IS t."username" THEN '' ELSE ' username' END || CASE WHEN s."email" IS t."email" THEN '' ELSE ' email' END || CASE WHEN s."password_hash" IS t."password_hash" THEN '' ELSE ' password_hash' END || CASE WHEN s."first_name" IS t."first_name" THEN '' ELSE ' first_name' END || CASE WHEN s."last_name" IS t."last_name" THEN '' ELSE ' last_name' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END || CASE WHEN s."updated_at" IS t."updated_at" THEN '' ELSE ' updated_at' END || CASE WHEN cutover_fn('cast:bool->text', s."is_active") IS cutover_fn('cast:bool->text', t."is_active") THEN '' ELSE ' is_active' END || CASE WHEN s."phone" IS t."phone" THEN '' ELSE ' phone' END || CASE WHEN s."email_verified_at" IS t."email_verified_at" THEN '' ELSE ' email_verified_at' END || CASE WHEN s."phone_verified_at" IS t."phone_verified_at" THEN '' ELSE ' phone_verified_at' END || CASE WHEN cutover_fn('cast:bool->text', s."two_factor_enabled") IS cutover_fn('cast:bool->text', t."two_factor_enabled") THEN '' ELSE ' two_factor_enabled' END || CASE WHEN s."last_login_at" IS t."last_login_at" THEN '' ELSE ' last_login_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "c0_id" IS NULL THEN '`id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_username" IS NULL THEN '`username`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_email" IS NULL THEN '`email`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_password_hash" IS NULL THEN '`password_hash`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_created_at" IS NULL AND ("cutover_h1" IS NOT NULL OR "cutover_h0" IS NULL)) THEN '`created_at`: ' || COALESCE("cutover_h1", 'NULL in a not-null column') WHEN ("c0_updated_at" IS NULL AND ("cutover_h1" IS NOT NULL OR "cutover_h0" IS NULL)) THEN '`updated_at`: ' || COALESCE("cutover_h1", 'NULL in a not-null column') WHEN ("c0_is_active" IS NULL AND "cutover_h2" IS NULL) THEN '`is_active`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h4" IS NULL THEN '`two_factor_enabled` default: ' || COALESCE(NULL, 'NULL in a not-null column') END IS NOT NULL THEN json_object('id', "c0_id", 'username', "c0_username", 'email', "c0_email", 'password_hash', "c0_password_hash", 'first_name', "c0_first_name", 'last_name', "c0_last_name", 'created_at', "c0_created_at", 'updated_at', "c0_updated_at", 'is_active', "c0_is_active", 'phone', "c0_phone") END AS "cutover_source_row",
                "c0_id" AS "id",
                "c0_username" AS "username",
@@ -218,7 +240,7 @@ SELECT 'users' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cu
                              NULL AS "cutover_where_error"
                       FROM "v1"."users" AS s0
                   ) AS a
-                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:bigint->text', "c0_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '')
+                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_id" AS TEXT), '')
                  LIMIT 20
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
@@ -230,9 +252,9 @@ SELECT 'users' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cu
 UNION ALL
 SELECT 'user_profiles' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."id" AS "cutover_target_key", (CASE WHEN cutover_fn('cast:bigint->text', s."id") IS cutover_fn('cast:bigint->text', t."id") THEN '' ELSE ' id' END || CASE WHEN cutover_fn('cast:bigint->text', s."user_id") IS cutover_fn('cast:bigint->text', t."user_id") THEN '' ELSE ' user_id' END || CASE WHEN s."bio" IS t."bio" THEN '' ELSE ' bio' END || CASE WHEN s."avatar_url" IS t."avatar_url" THEN '' ELSE ' avatar_url' END || CASE WHEN cutover_fn('cast:date->text', s."birth_date") IS cutover_fn('cast:date->text', t."birth_date") THEN '' ELSE ' birth_date' END || CASE WHEN s."location" IS t."location" THEN '' ELSE ' location' END || CASE WHEN s."website" IS t."website" THEN '' ELSE ' website' END || CASE WHEN s."privacy_level" IS t."privacy_level" THEN '' ELSE ' privacy_level' END || CASE WHEN s."timezone" IS t."timezone" THEN '' ELSE ' timezone' END || CASE WHEN s."language" IS t."language" THEN '' ELSE ' language' END || CASE WHEN cutover_fn('cast:timestamp->text', s."created_at") IS cutover_fn('cast:timestamp->text', t."created_at") THEN '' ELSE ' created_at' END || CASE WHEN cutover_fn('cast:timestamp->text', s."updated_at") IS cutover_fn('cast:timestamp->text', t."updated_at") THEN '' ELSE ' updated_at' END) AS "cutover_differs"
+  SELECT s.*, t."id" AS "cutover_target_key", (CASE WHEN CAST(s."id" AS TEXT) IS CAST(t."id" AS TEXT) THEN '' ELSE ' id' END || CASE WHEN CAST(s."user_id" AS TEXT) IS CAST(t."user_id" AS TEXT) THEN '' ELSE ' user_id' END || CASE WHEN s."bio" IS t."bio" THEN '' ELSE ' bio' END || CASE WHEN s."avatar_url" IS t."avatar_url" THEN '' ELSE ' avatar_url' END || CASE WHEN s."birth_date" IS t."birth_date" THEN '' ELSE ' birth_date' END || CASE WHEN s."location" IS t."location" THEN '' ELSE ' location' END || CASE WHEN s."website" IS t."website" THEN '' ELSE ' website' END || CASE WHEN s."privacy_level" IS t."privacy_level" THEN '' ELSE ' privacy_level' END || CASE WHEN s."timezone" IS t."timezone" THEN '' ELSE ' timezone' END || CASE WHEN s."language" IS t."language" THEN '' ELSE ' language' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END || CASE WHEN s."updated_at" IS t."updated_at" THEN '' ELSE ' updated_at' END) AS "cutover_differs"
     FROM (
-        SELECT COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '') AS "cutover_source_key",
+        SELECT COALESCE(CAST("c0_id" AS TEXT), '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "c0_id" IS NULL THEN '`id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h0" IS NULL THEN '`user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_privacy_level" IS NULL AND "cutover_h2" IS NULL) THEN '`privacy_level`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_created_at" IS NULL AND ("cutover_h4" IS NOT NULL OR "cutover_h3" IS NULL)) THEN '`created_at`: ' || COALESCE("cutover_h4", 'NULL in a not-null column') WHEN ("c0_updated_at" IS NULL AND ("cutover_h4" IS NOT NULL OR "cutover_h3" IS NULL)) THEN '`updated_at`: ' || COALESCE("cutover_h4", 'NULL in a not-null column') WHEN "cutover_h6" IS NULL THEN '`language` default: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h0" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS p WHERE p."id" = "cutover_h0")) THEN '`user_id`: no row of v2.users has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('id', "c0_id", 'user_id', "c0_user_id", 'bio', "c0_bio", 'avatar_url', "c0_avatar_url", 'birth_date', "c0_birth_date", 'location', "c0_location", 'website', "c0_website", 'privacy_level', "c0_privacy_level", 'created_at', "c0_created_at", 'updated_at', "c0_updated_at") END AS "cutover_source_row",
                "c0_id" AS "id",
                "cutover_h0" AS "user_id",
@@ -273,7 +295,7 @@ SELECT 'user_profiles' AS "map", s."cutover_source_key" AS "source_key", CASE WH
                              NULL AS "cutover_where_error"
                       FROM "v1"."user_profiles" AS s0
                   ) AS a
-                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(cutover_fn('cast:bigint->text', "c0_id"), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(cutover_fn('cast:bigint->text', "c0_id"), '')
+                 ORDER BY cutover_fn('sha256:text->text', COALESCE(COALESCE(CAST("c0_id" AS TEXT), ''), '') || CAST((SELECT max("batch_id") FROM "main"."cutover_batches") AS text)), COALESCE(CAST("c0_id" AS TEXT), '')
                  LIMIT 20
               ) AS l1 LIMIT -1 OFFSET 0
           ) AS rows_in
@@ -285,7 +307,7 @@ SELECT 'user_profiles' AS "map", s."cutover_source_key" AS "source_key", CASE WH
 UNION ALL
 SELECT 'user_sessions' AS "map", s."cutover_source_key" AS "source_key", CASE WHEN s."cutover_reason" IS NOT NULL AND s."cutover_target_key" IS NOT NULL THEN 'rejected, but in the target' WHEN s."cutover_reason" IS NOT NULL THEN 'rejected, but not in the quarantine' WHEN s."cutover_target_key" IS NULL THEN 'missing in the target' ELSE 'differs:' || s."cutover_differs" END AS "problem"
   FROM (
-  SELECT s.*, t."id" AS "cutover_target_key", (CASE WHEN s."id" IS t."id" THEN '' ELSE ' id' END || CASE WHEN cutover_fn('cast:bigint->text', s."user_id") IS cutover_fn('cast:bigint->text', t."user_id") THEN '' ELSE ' user_id' END || CASE WHEN s."ip_address" IS t."ip_address" THEN '' ELSE ' ip_address' END || CASE WHEN s."user_agent" IS t."user_agent" THEN '' ELSE ' user_agent' END || CASE WHEN cutover_fn('cast:timestamp->text', s."expires_at") IS cutover_fn('cast:timestamp->text', t."expires_at") THEN '' ELSE ' expires_at' END || CASE WHEN cutover_fn('cast:timestamp->text', s."created_at") IS cutover_fn('cast:timestamp->text', t."created_at") THEN '' ELSE ' created_at' END || CASE WHEN cutover_fn('cast:timestamp->text', s."last_activity") IS cutover_fn('cast:timestamp->text', t."last_activity") THEN '' ELSE ' last_activity' END || CASE WHEN s."session_type" IS t."session_type" THEN '' ELSE ' session_type' END || CASE WHEN cutover_fn('cast:bool->text', s."is_mobile") IS cutover_fn('cast:bool->text', t."is_mobile") THEN '' ELSE ' is_mobile' END) AS "cutover_differs"
+  SELECT s.*, t."id" AS "cutover_target_key", (CASE WHEN s."id" IS t."id" THEN '' ELSE ' id' END || CASE WHEN CAST(s."user_id" AS TEXT) IS CAST(t."user_id" AS TEXT) THEN '' ELSE ' user_id' END || CASE WHEN s."ip_address" IS t."ip_address" THEN '' ELSE ' ip_address' END || CASE WHEN s."user_agent" IS t."user_agent" THEN '' ELSE ' user_agent' END || CASE WHEN s."expires_at" IS t."expires_at" THEN '' ELSE ' expires_at' END || CASE WHEN s."created_at" IS t."created_at" THEN '' ELSE ' created_at' END || CASE WHEN s."last_activity" IS t."last_activity" THEN '' ELSE ' last_activity' END || CASE WHEN s."session_type" IS t."session_type" THEN '' ELSE ' session_type' END || CASE WHEN cutover_fn('cast:bool->text', s."is_mobile") IS cutover_fn('cast:bool->text', t."is_mobile") THEN '' ELSE ' is_mobile' END) AS "cutover_differs"
     FROM (
         SELECT COALESCE("c0_id", '') AS "cutover_source_key",
                CASE WHEN CASE WHEN "cutover_where_error" IS NOT NULL THEN "cutover_where_error" WHEN "c0_id" IS NULL THEN '`id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "cutover_h0" IS NULL THEN '`user_id`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN "c0_expires_at" IS NULL THEN '`expires_at`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("c0_created_at" IS NULL AND ("cutover_h2" IS NOT NULL OR "cutover_h1" IS NULL)) THEN '`created_at`: ' || COALESCE("cutover_h2", 'NULL in a not-null column') WHEN ("c0_last_activity" IS NULL AND ("cutover_h2" IS NOT NULL OR "cutover_h1" IS NULL)) THEN '`last_activity`: ' || COALESCE("cutover_h2", 'NULL in a not-null column') WHEN ("cutover_h3" IS NULL AND "cutover_h4" IS NULL) THEN '`session_type`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h5" IS NULL AND "cutover_h6" IS NULL) THEN '`is_mobile`: ' || COALESCE(NULL, 'NULL in a not-null column') WHEN ("cutover_h0" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "v2"."users" AS p WHERE p."id" = "cutover_h0")) THEN '`user_id`: no row of v2.users has this key (its parent row was not loaded)' END IS NOT NULL THEN json_object('id', "c0_id", 'user_id', "c0_user_id", 'ip_address', "c0_ip_address", 'user_agent', "c0_user_agent", 'expires_at', "c0_expires_at", 'created_at', "c0_created_at", 'last_activity', "c0_last_activity") END AS "cutover_source_row",
@@ -335,21 +357,21 @@ SELECT 'user_sessions' AS "map", s."cutover_source_key" AS "source_key", CASE WH
 
 -- check post_load #15: assert v2.users: phone is null or length(phone) >= 10 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", t."phone" AS "phone", NULL AS "error"
+SELECT CAST(t."id" AS TEXT) AS "id", t."phone" AS "phone", NULL AS "error"
   FROM "v2"."users" AS t
  WHERE NOT (((t."phone" IS NULL) OR (length(t."phone") >= 10)))
  ORDER BY t."id";
 
 -- check post_load #16: assert v2.user_profiles: bio is null or length(bio) <= 2000 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", t."bio" AS "bio", NULL AS "error"
+SELECT CAST(t."id" AS TEXT) AS "id", t."bio" AS "bio", NULL AS "error"
   FROM "v2"."user_profiles" AS t
  WHERE NOT (((t."bio" IS NULL) OR (length(t."bio") <= 2000)))
  ORDER BY t."id";
 
 -- check post_load #17: assert v2.user_profiles: language in ("en", "es", "fr", "de", "it", "pt", "ru", "ja", "ko", "zh") (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", t."language" AS "language", NULL AS "error"
+SELECT CAST(t."id" AS TEXT) AS "id", t."language" AS "language", NULL AS "error"
   FROM "v2"."user_profiles" AS t
  WHERE NOT ((t."language" IN ('en', 'es', 'fr', 'de', 'it', 'pt', 'ru', 'ja', 'ko', 'zh')))
  ORDER BY t."id";
@@ -370,7 +392,7 @@ SELECT t."id" AS "id", cutover_fn('cast:bool->text', t."is_mobile") AS "is_mobil
 
 -- check post_load #20: assert v2.users: email like "%@%" and length(password_hash) >= 60 (error)
 -- violating rows: a row for which the predicate is false (or cannot be computed)
-SELECT cutover_fn('cast:bigint->text', t."id") AS "id", t."email" AS "email", t."password_hash" AS "password_hash", NULL AS "error"
+SELECT CAST(t."id" AS TEXT) AS "id", t."email" AS "email", t."password_hash" AS "password_hash", NULL AS "error"
   FROM "v2"."users" AS t
  WHERE NOT (((t."email" GLOB '*@*') AND (length(t."password_hash") >= 60)))
  ORDER BY t."id";
