@@ -217,7 +217,10 @@ fn emit_timeline_feeds_the_runbook_estimates() {
         .filter(|w| *w != "│")
         .map(str::to_owned)
         .collect();
-    assert!(words.join(" ").contains("not a Cutover timeline"), "{words:?}");
+    assert!(
+        words.join(" ").contains("not a Cutover timeline"),
+        "{words:?}"
+    );
     assert!(!dir.join("broken").exists(), "nothing written");
     let _ = std::fs::remove_dir_all(&dir);
 }

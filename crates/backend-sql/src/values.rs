@@ -53,8 +53,21 @@ pub fn source_table<D: Dialect + ?Sized>(
     options: &str,
     rows: &[Vec<Value>],
 ) -> String {
-    let table = ir.table(t);
-    let cols: Vec<String> = table
+    let mut sql = source_table_ddl(d, ir, t, name, options);
+    sql.push_str(&insert_rows(d, ir, t, name, rows));
+    sql
+}
+
+/// The `CREATE TABLE` of [`source_table`].
+pub fn source_table_ddl<D: Dialect + ?Sized>(
+    d: &D,
+    ir: &Ir,
+    t: TableId,
+    name: &str,
+    options: &str,
+) -> String {
+    let cols: Vec<String> = ir
+        .table(t)
         .columns
         .iter()
         .map(|c| {
@@ -62,7 +75,19 @@ pub fn source_table<D: Dialect + ?Sized>(
             format!("{} {}", d.ident(&col.name), d.column_type(col.ty.kind))
         })
         .collect();
-    let mut sql = format!("CREATE TABLE {name} ({}){options};\n", cols.join(", "));
+    format!("CREATE TABLE {name} ({}){options};\n", cols.join(", "))
+}
+
+/// An `INSERT` per row of source table `t` into `name`.
+pub fn insert_rows<D: Dialect + ?Sized>(
+    d: &D,
+    ir: &Ir,
+    t: TableId,
+    name: &str,
+    rows: &[Vec<Value>],
+) -> String {
+    let table = ir.table(t);
+    let mut sql = String::new();
     for r in rows {
         let values: Vec<String> = r
             .iter()

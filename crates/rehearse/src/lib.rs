@@ -473,7 +473,9 @@ fn read_csv_dir(ir: &Ir, dir: &Path) -> Result<Vec<(TableId, cutover_eval::Rows)
 }
 
 /// Creates table `t` as `name` (columns of its declared types, no
-/// constraints: sample data may break them on purpose) and fills it.
+/// constraints: sample data may break them on purpose) and fills it, a
+/// thousand rows per batch of statements (one batch of every row would
+/// cost time quadratic in the rows).
 fn fill_table(
     ir: &Ir,
     conn: &Connection,
@@ -481,12 +483,19 @@ fn fill_table(
     name: &str,
     rows: &cutover_eval::Rows,
 ) -> Result<(), Error> {
-    let sql = format!(
-        "BEGIN;\n{}COMMIT;",
-        cutover_backend_sql::values::source_table(&Sqlite, ir, t, name, "", rows)
-    );
-    conn.execute_batch(&sql)
-        .map_err(|e| sql_error(&ir.table_path(t), e))
+    use cutover_backend_sql::values::{insert_rows, source_table_ddl};
+    let what = ir.table_path(t);
+    conn.execute_batch(&format!(
+        "BEGIN;\n{}",
+        source_table_ddl(&Sqlite, ir, t, name, "")
+    ))
+    .map_err(|e| sql_error(&what, e))?;
+    for chunk in rows.chunks(1000) {
+        conn.execute_batch(&insert_rows(&Sqlite, ir, t, name, chunk))
+            .map_err(|e| sql_error(&what, e))?;
+    }
+    conn.execute_batch("COMMIT;")
+        .map_err(|e| sql_error(&what, e))
 }
 
 fn load_csv_dir(ir: &Ir, conn: &Connection, dir: &Path) -> Result<(), Error> {
