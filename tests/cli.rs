@@ -30,6 +30,7 @@ fn help_of_every_command() {
         &["test", "--help"],
         &["build", "--help"],
         &["rehearse", "--help"],
+        &["lsp", "--help"],
         &["explain", "--help"],
         &["debug", "--help"],
     ] {

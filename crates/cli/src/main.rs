@@ -96,6 +96,12 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         emit_timeline: Option<PathBuf>,
     },
+    /// Run the language server over stdio (diagnostics, hover,
+    /// go-to-definition, completion), for editors.
+    #[command(
+        after_help = "Exit codes: 0 the client said exit or closed the input, 2 an IO error."
+    )]
+    Lsp,
     /// Run the spec's examples in the reference evaluator.
     #[command(
         after_help = "Exit codes: 0 every example passed, 1 an example failed or a spec has errors, 2 a file could not be read."
@@ -190,6 +196,14 @@ fn main() -> ExitCode {
             emit_timeline.as_deref(),
         ),
         Command::Explain { code, list } => explain(code.as_deref(), list),
+        Command::Lsp => {
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            match cutover_lsp::serve(&mut stdin.lock(), &mut stdout.lock()) {
+                Ok(()) => EXIT_OK,
+                Err(e) => fatal(&format!("lsp: {e}"), "the editor closed the connection"),
+            }
+        }
         Command::Debug { form, file } => debug(form, &file),
     };
     ExitCode::from(code)
