@@ -70,6 +70,17 @@ done
 node tests/mermaid/validate.mjs "$runbooks"/*/runbook.md
 rm -rf "$runbooks"
 
+step "editor support: TextMate grammar fixtures and every spec tokenized (npm: vscode-tmgrammar-test), keyword lists equal, the VS Code client's wiring, Vim syntax"
+if ! command -v vim >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vim-nox >/dev/null \
+    || { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+         && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends vim-nox >/dev/null; }
+fi
+npm ci --prefix editors/vscode/test --no-audit --no-fund --loglevel=error
+bash editors/check.sh
+
 step "SARIF output validates against the published SARIF 2.1.0 schema"
 tools="$PWD/target/test-tools"
 mkdir -p "$tools"

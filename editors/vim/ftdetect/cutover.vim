@@ -1,0 +1,2 @@
+" Cutover migration specs
+au BufRead,BufNewFile *.cutover set filetype=cutover
