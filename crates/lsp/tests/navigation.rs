@@ -104,3 +104,19 @@ fn completion_offers_tables_then_columns() {
     let all = after("x = ");
     assert!(all.iter().any(|c| c.label == "crm.accounts"));
 }
+
+#[test]
+fn a_fn_call_leads_to_the_fn_and_shows_its_signature() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/user-management/user-management.cutover");
+    let text = std::fs::read_to_string(path).expect("spec");
+    let ir = cutover_check::compile(&text).ir.expect("ir");
+    let call = at(&text, "= session_kind(user_agent)", 0, 4);
+    assert!(goes_to(&text, &ir, call).starts_with("fn session_kind(ua: text?) -> varchar(20)"));
+    let s = symbol_at(&text, &ir, call).expect("fn");
+    let shown = hover(&text, &ir, s, "");
+    assert_eq!(shown, "**fn** `session_kind(ua: text?) -> varchar(20)`");
+    // The argument is a column, not the fn.
+    let arg = symbol_at(&text, &ir, at(&text, "session_kind(user_agent)", 0, 15)).expect("column");
+    assert!(matches!(arg, Symbol::Column(_)));
+}
