@@ -23,6 +23,13 @@ fn temp(name: &str) -> PathBuf {
     dir
 }
 
+/// The binary, run from the repository's root.
+fn cutover() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cutover"));
+    c.current_dir(root());
+    c
+}
+
 const SPEC: &str = "crates/backend-sql/benches/crm_accounts.cutover";
 
 fn count(conn: &Connection, table: &str) -> i64 {
@@ -37,8 +44,7 @@ fn a_rehearsal_killed_mid_load_leaves_a_target_the_next_rehearsal_restores() {
     let rows = 200_000;
     crm_source::write(&source, rows).expect("source");
     let target = dir.join("target.sqlite");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .current_dir(root())
+    let mut child = cutover()
         .args(["rehearse", SPEC, "--source"])
         .arg(&source)
         .arg("--target")
@@ -90,8 +96,7 @@ fn a_rehearsal_killed_mid_load_leaves_a_target_the_next_rehearsal_restores() {
     }
 
     // The next rehearsal into the same target loads every row once.
-    let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .current_dir(root())
+    let out = cutover()
         .args(["rehearse", SPEC, "--report", "json", "--source"])
         .arg(&source)
         .arg("--target")
@@ -137,8 +142,7 @@ fn a_rehearsal_killed_mid_load_leaves_a_target_the_next_rehearsal_restores() {
 fn emit_timeline_feeds_the_runbook_estimates() {
     let dir = temp("timeline");
     let timeline = dir.join("crm.timeline.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .current_dir(root())
+    let out = cutover()
         .args([
             "rehearse",
             "examples/crm/crm.cutover",
@@ -165,8 +169,7 @@ fn emit_timeline_feeds_the_runbook_estimates() {
     assert_eq!(t["rows_read"].as_u64(), Some(read));
 
     let build = dir.join("build");
-    let out = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .current_dir(root())
+    let out = cutover()
         .args(["build", "examples/crm/crm.cutover", "--timeline"])
         .arg(&timeline)
         .arg("-o")
@@ -182,13 +185,12 @@ fn emit_timeline_feeds_the_runbook_estimates() {
     let runbook = std::fs::read_to_string(build.join("runbook.md")).expect("runbook");
     let shown = format!(
         "{} rows/s (measured by a rehearsal)",
-        thousands(rate.round() as u64)
+        cutover_backend_docs::text::count(rate.round() as u64)
     );
     assert!(runbook.contains(&shown), "{shown} not in the runbook");
 
     // Another spec's timeline is used, with a warning; a broken one is refused.
-    let other = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .current_dir(root())
+    let other = cutover()
         .args([
             "build",
             "examples/user-management/user-management.cutover",
@@ -202,8 +204,7 @@ fn emit_timeline_feeds_the_runbook_estimates() {
     assert_eq!(other.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&other.stderr).contains("another version of the spec"));
     std::fs::write(&timeline, "{\"cutover_timeline\": 1}").expect("write");
-    let broken = Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .current_dir(root())
+    let broken = cutover()
         .args(["build", "examples/crm/crm.cutover", "--timeline"])
         .arg(&timeline)
         .arg("-o")
@@ -223,16 +224,4 @@ fn emit_timeline_feeds_the_runbook_estimates() {
     );
     assert!(!dir.join("broken").exists(), "nothing written");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

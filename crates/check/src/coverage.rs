@@ -6,7 +6,7 @@
 use crate::facts::columns_read;
 use crate::Checker;
 use cutover_diagnostics::{codes, Diagnostic};
-use cutover_ir::{ColumnId, OnFailure, Role, TableId};
+use cutover_ir::{ColumnId, Role, TableId};
 use std::collections::{BTreeSet, HashMap};
 
 impl Checker<'_> {
@@ -19,21 +19,7 @@ impl Checker<'_> {
         let mut mapped_tables: BTreeSet<TableId> = BTreeSet::new();
         for map in &ir.maps {
             let mut used: BTreeSet<(u32, ColumnId)> = BTreeSet::new();
-            let mut exprs: Vec<&cutover_ir::Expr> = Vec::new();
-            for a in &map.assignments {
-                exprs.push(&a.expr);
-                if let Some(OnFailure::Default { expr, .. }) = &a.on_failure {
-                    exprs.push(expr);
-                }
-            }
-            exprs.extend(map.filter.iter());
-            exprs.extend(map.group_by.iter());
-            exprs.extend(
-                map.sources
-                    .iter()
-                    .filter_map(|s| s.join.as_ref().map(|j| &j.on)),
-            );
-            for e in exprs {
+            for e in map.expressions() {
                 columns_read(e, &mut used);
             }
             for s in &map.sources {

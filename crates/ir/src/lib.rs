@@ -302,6 +302,27 @@ impl Map {
     pub fn source(&self) -> TableId {
         self.sources[0].table
     }
+
+    /// Every expression the map evaluates on its source rows: assignments
+    /// and their `else` fallbacks, the `where` filter, the group keys and
+    /// the join conditions.
+    pub fn expressions(&self) -> Vec<&Expr> {
+        let mut out = Vec::new();
+        for a in &self.assignments {
+            out.push(&a.expr);
+            if let Some(OnFailure::Default { expr, .. }) = &a.on_failure {
+                out.push(expr);
+            }
+        }
+        out.extend(self.filter.iter());
+        out.extend(self.group_by.iter());
+        out.extend(
+            self.sources
+                .iter()
+                .filter_map(|s| s.join.as_ref().map(|j| &j.on)),
+        );
+        out
+    }
 }
 
 /// A table a map reads; `join` is `None` for the first.

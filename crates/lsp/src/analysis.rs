@@ -111,19 +111,7 @@ fn in_expr(e: &Expr, offset: usize) -> Option<Symbol> {
 fn expressions(ir: &Ir) -> Vec<&Expr> {
     let mut out = Vec::new();
     for m in &ir.maps {
-        for a in &m.assignments {
-            out.push(&a.expr);
-            if let Some(cutover_ir::OnFailure::Default { expr, .. }) = &a.on_failure {
-                out.push(expr);
-            }
-        }
-        out.extend(m.filter.iter());
-        out.extend(m.group_by.iter());
-        out.extend(
-            m.sources
-                .iter()
-                .filter_map(|s| s.join.as_ref().map(|j| &j.on)),
-        );
+        out.extend(m.expressions());
     }
     for t in &ir.tables {
         out.extend(t.checks.iter());
