@@ -609,15 +609,14 @@ impl Gates<'_> {
         let mut sides = Vec::new();
         for m in &maps {
             let p = plan(ir, d, self.compiler, *m, true)?;
-            let all: Vec<ColumnId> = tt
+            let wanted: Vec<ColumnId> = tt
                 .columns
                 .iter()
                 .copied()
                 .filter(|c| tt.primary_key.contains(c) || columns.contains(c))
                 .collect();
-            let values_of = |wanted: &[ColumnId]| {
-                if ir.map(*m).group_by.is_empty() {
-                    let kept = format!(
+            let values = if ir.map(*m).group_by.is_empty() {
+                let kept = format!(
                     "SELECT a.*\n  FROM (\n{}\n  ) AS a\n WHERE NOT EXISTS (SELECT 1 FROM {} AS q WHERE q.{} = {} AND q.{} = {})",
                     indent(&p.layer_a),
                     d.meta_table("quarantine"),
@@ -626,21 +625,20 @@ impl Gates<'_> {
                     self.id("source_key"),
                     p.key_text
                 );
-                    p.values_select(d, ir, &kept, wanted)
-                } else {
-                    let names: Vec<String> = tt
-                        .columns
-                        .iter()
-                        .filter(|c| wanted.contains(c))
-                        .map(|c| self.id(&ir.column(*c).name))
-                        .collect();
-                    format!(
-                        "SELECT {}\n  FROM (\n{}\n  ) AS g\n WHERE g.{} IS NULL",
-                        names.join(", "),
-                        indent(&p.stage_query(d, ir)),
-                        self.id("cutover_reason")
-                    )
-                }
+                p.values_select(d, ir, &kept, &wanted)
+            } else {
+                let names: Vec<String> = tt
+                    .columns
+                    .iter()
+                    .filter(|c| wanted.contains(c))
+                    .map(|c| self.id(&ir.column(*c).name))
+                    .collect();
+                format!(
+                    "SELECT {}\n  FROM (\n{}\n  ) AS g\n WHERE g.{} IS NULL",
+                    names.join(", "),
+                    indent(&p.stage_query(d, ir)),
+                    self.id("cutover_reason")
+                )
             };
             let keys: Vec<String> = key_names.iter().map(|k| format!("v.{k}")).collect();
             sides.push(format!(
@@ -648,7 +646,7 @@ impl Gates<'_> {
                 keys.join(", "),
                 hash_of("v")?,
                 self.id("cutover_hash"),
-                indent(&values_of(&all))
+                indent(&values)
             ));
         }
         let keys: Vec<String> = key_names.iter().map(|k| format!("t.{k}")).collect();
