@@ -5,12 +5,14 @@
 //! outside this crate sees a pest `Pair`.
 
 pub mod ast;
+mod format;
 mod lower;
 mod nesting;
 mod parse_error;
 mod parser;
 
 pub use ast::Ast;
+pub use format::format;
 pub use parser::Rule;
 
 use cutover_diagnostics::{codes, Diagnostic, Span};
