@@ -1,6 +1,9 @@
 //! The `cutover` command line. The only place that reads files, writes
 //! output and chooses exit codes: 0 ok, 1 findings, 2 usage or input error.
 
+mod artifacts;
+mod build_check;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use cutover_diagnostics::{codes, render, Diagnostic, Severity, Span};
 use std::io::{IsTerminal, Write};
@@ -42,10 +45,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
-    /// Generate the migration's artifacts into a directory (today: the SQL
-    /// schema script per dialect; the rest of issue 5 follows).
+    /// Generate the migration's artifacts into a directory (SQL per dialect,
+    /// the Python package, the runbook, the mapping), or compare them with
+    /// it (--check).
     #[command(
-        after_help = "Exit codes: 0 written, 1 the spec has errors or cannot be compiled for a dialect, 2 a file could not be read or written."
+        after_help = "Exit codes: 0 written (with --check: every file current), 1 the spec has errors or cannot be compiled for a dialect (with --check: also a file differs, is missing or is stale), 2 a file could not be read or written."
     )]
     Build {
         /// The spec.
@@ -67,6 +71,12 @@ enum Command {
         /// `rehearse --emit-timeline FILE`.
         #[arg(long, value_name = "FILE")]
         timeline: Option<PathBuf>,
+        /// Write nothing: compare what would be written with DIR, print a
+        /// diff per file that differs or is missing, and list stale files
+        /// the build no longer writes (under DIR/python/ and the built
+        /// DIR/sql/<dialect>/).
+        #[arg(long)]
+        check: bool,
     },
     /// Rehearse the whole migration on embedded SQLite: schema, preflight
     /// gates, load, post-load gates, rollback triggers and, if one fires,
@@ -179,7 +189,15 @@ fn main() -> ExitCode {
             dialect,
             throughput,
             timeline,
-        } => build(&file, &out, &dialect, throughput, timeline.as_deref()),
+            check,
+        } => build(&BuildArgs {
+            file: &file,
+            out: &out,
+            dialects: &dialect,
+            throughput,
+            timeline: timeline.as_deref(),
+            check,
+        }),
         Command::Rehearse {
             file,
             source,
@@ -356,16 +374,62 @@ fn compile_clean(spec: &Spec, color: bool) -> Option<cutover_ir::Ir> {
     compiled.ir
 }
 
-fn build(
-    file: &Path,
-    out: &Path,
-    dialects: &[String],
+/// What `build` was asked for.
+struct BuildArgs<'a> {
+    file: &'a Path,
+    out: &'a Path,
+    dialects: &'a [String],
     throughput: Option<f64>,
-    timeline: Option<&Path>,
-) -> u8 {
-    let mut throughput = throughput;
+    timeline: Option<&'a Path>,
+    /// `--check`: compare with `out`, write nothing.
+    check: bool,
+}
+
+impl BuildArgs<'_> {
+    /// The command that writes what `--check` compares.
+    fn command(&self) -> String {
+        let mut c = format!(
+            "cutover build {} -o {}",
+            shell_word(&self.file.display().to_string()),
+            shell_word(&self.out.display().to_string())
+        );
+        if !self.dialects.is_empty() {
+            c.push_str(&format!(
+                " --dialect {}",
+                shell_word(&self.dialects.join(","))
+            ));
+        }
+        if let Some(t) = self.timeline {
+            c.push_str(&format!(
+                " --timeline {}",
+                shell_word(&t.display().to_string())
+            ));
+        } else if let Some(t) = self.throughput {
+            c.push_str(&format!(" --throughput {t}"));
+        }
+        c
+    }
+}
+
+/// A word as a POSIX shell reads it back, quoted only when it must be.
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./,:=+@%".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn build(args: &BuildArgs<'_>) -> u8 {
+    let what = if args.check {
+        "cutover build --check: nothing compared"
+    } else {
+        "cutover build: nothing written"
+    };
+    let mut throughput = args.throughput;
     let mut measured_sha = None;
-    if let Some(path) = timeline {
+    if let Some(path) = args.timeline {
         match read_timeline(path) {
             Ok(t) => {
                 throughput = Some(t.rows_per_second);
@@ -387,29 +451,20 @@ fn build(
             );
         }
     }
-    let spec = match read_spec(file) {
+    let spec = match read_spec(args.file) {
         Ok(s) => s,
         Err(message) => return fatal(&message, "check the path and the file's permissions"),
     };
     let Some(ir) = compile_clean(&spec, false) else {
-        eprintln!("cutover build: nothing written, the spec has errors");
+        eprintln!("{what}, the spec has errors");
         return EXIT_FINDINGS;
     };
-    let ir = &ir;
-    let mut names: Vec<String> = dialects.to_vec();
-    if names.is_empty() {
-        for s in &ir.systems {
-            names.push(s.dialect.name().to_owned());
-        }
-        names.push("sqlite".to_owned());
-    }
-    names.sort();
-    names.dedup();
-    let digest = {
-        use sha2::Digest;
-        let hash = sha2::Sha256::digest(spec.text.as_bytes());
-        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    let names = if args.dialects.is_empty() {
+        artifacts::default_dialects(&ir)
+    } else {
+        args.dialects.to_vec()
     };
+    let digest = artifacts::sha256_hex(&spec.text);
     if let Some(sha) = measured_sha.filter(|sha| sha != &digest) {
         eprintln!(
             "warning: the timeline was measured on another version of the spec (sha256 {}…); rehearse again to refresh it",
@@ -417,91 +472,25 @@ fn build(
         );
     }
     let path = spec.path.replace('\\', "/");
-    let info = cutover_backend_sql::SpecInfo {
+    let label = artifacts::Label {
         path: &path,
         sha256: &digest,
         text: &spec.text,
     };
-    // Every dialect compiles before anything is written.
-    let mut built = Vec::new();
-    let mut refused = Vec::new();
-    for name in &names {
-        let Some(dialect) = cutover_backend_sql::dialect::by_name(name) else {
-            let known = cutover_ir::Dialect::NAMES.join(", ");
-            return fatal(
-                &format!("unknown dialect `{name}`"),
-                &format!("the dialects are {known}"),
-            );
-        };
-        match cutover_backend_sql::build(ir, dialect.as_ref(), &info) {
-            Ok(scripts) => built.push((name, scripts)),
-            Err(u) => {
-                let mut d = Diagnostic::new(
-                    codes::NOT_COMPILABLE,
-                    format!("cannot compile {} for {name}", u.what),
-                )
-                .help("write it another way (`cutover explain E0381` lists the constructs), or build other dialects with `--dialect`");
-                if let Some(span) = u.span {
-                    d = d.primary(span, format!("no {name} SQL for this"));
-                }
-                refused.push(d);
+    let files = match generate(&ir, &spec, &label, &names, throughput) {
+        Ok(files) => files,
+        Err(code) => {
+            if code == EXIT_FINDINGS {
+                eprintln!("{what}");
             }
-        }
-    }
-    let python = cutover_backend_python::SpecInfo {
-        path: &path,
-        sha256: &digest,
-        text: &spec.text,
-    };
-    let python_files = match cutover_backend_python::build(ir, &python) {
-        Ok(files) => files,
-        Err(u) => {
-            refused.push(
-                Diagnostic::new(
-                    codes::NOT_COMPILABLE,
-                    format!("cannot compile {} for Python", u.0),
-                )
-                .help("write it another way (`cutover explain E0381` lists the constructs)"),
-            );
-            Vec::new()
+            return code;
         }
     };
-    let docs = match cutover_backend_docs::build(
-        ir,
-        &cutover_backend_docs::Source {
-            path: &path,
-            sha256: &digest,
-            text: &spec.text,
-        },
-        throughput,
-    ) {
-        Ok(files) => files,
-        // A template bug of Cutover's, never the spec's.
-        Err(e) => return fatal(&e.0, "report this as a bug of cutover"),
-    };
-    if !refused.is_empty() {
-        eprint!("{}", render::human(&spec.path, &spec.text, &refused, false));
-        eprintln!("cutover build: nothing written");
-        return EXIT_FINDINGS;
+    if args.check {
+        return build_check::run(args, &spec.path, &names, &files);
     }
-    for f in docs {
-        if let Err(e) = std::fs::create_dir_all(out) {
-            return fatal(
-                &format!("cannot create {}: {e}", out.display()),
-                "check the output path",
-            );
-        }
-        let target = out.join(&f.path);
-        if let Err(e) = std::fs::write(&target, &f.text) {
-            return fatal(
-                &format!("cannot write {}: {e}", target.display()),
-                "check the output path",
-            );
-        }
-        println!("wrote {}", target.display());
-    }
-    for f in python_files {
-        let target = out.join("python").join(&f.path);
+    for f in &files {
+        let target = f.under(args.out);
         if let Some(dir) = target.parent() {
             if let Err(e) = std::fs::create_dir_all(dir) {
                 return fatal(
@@ -518,26 +507,34 @@ fn build(
         }
         println!("wrote {}", target.display());
     }
-    for (name, scripts) in built {
-        let dir = out.join("sql").join(name);
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            return fatal(
-                &format!("cannot create {}: {e}", dir.display()),
-                "check the output path",
-            );
+    EXIT_OK
+}
+
+/// The artifacts of a clean spec, or the exit code after saying why there
+/// are none: 1 for what the spec asks that a backend cannot compile (its
+/// diagnostics are printed), 2 for an unknown dialect or a bug.
+fn generate(
+    ir: &cutover_ir::Ir,
+    spec: &Spec,
+    label: &artifacts::Label<'_>,
+    dialects: &[String],
+    throughput: Option<f64>,
+) -> Result<Vec<artifacts::Artifact>, u8> {
+    match artifacts::generate(ir, label, dialects, throughput) {
+        Ok(files) => Ok(files),
+        Err(artifacts::Refusal::UnknownDialect(name)) => {
+            let known = cutover_ir::Dialect::NAMES.join(", ");
+            Err(fatal(
+                &format!("unknown dialect `{name}`"),
+                &format!("the dialects are {known}"),
+            ))
         }
-        for s in scripts {
-            let target = dir.join(&s.name);
-            if let Err(e) = std::fs::write(&target, &s.text) {
-                return fatal(
-                    &format!("cannot write {}: {e}", target.display()),
-                    "check the output path",
-                );
-            }
-            println!("wrote {}", target.display());
+        Err(artifacts::Refusal::Bug(m)) => Err(fatal(&m, "report this as a bug of cutover")),
+        Err(artifacts::Refusal::NotCompilable(refused)) => {
+            eprint!("{}", render::human(&spec.path, &spec.text, &refused, false));
+            Err(EXIT_FINDINGS)
         }
     }
-    EXIT_OK
 }
 
 /// What `rehearse --emit-timeline` writes and `build --timeline` reads.
@@ -607,11 +604,7 @@ fn rehearse(
             );
         }
     }
-    let digest = {
-        use sha2::Digest;
-        let hash = sha2::Sha256::digest(spec.text.as_bytes());
-        hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    };
+    let digest = artifacts::sha256_hex(&spec.text);
     let path = spec.path.replace('\\', "/");
     let source_text = source.display().to_string();
     let opts = cutover_rehearse::Options {
@@ -921,6 +914,16 @@ fn test(files: &[PathBuf], color: Color) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// A unified diff with three lines of context; empty when the texts are
+/// equal.
+fn unified_diff(old: &str, new: &str, from: &str, to: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(from, to)
+        .to_string()
 }
 
 fn print_json(value: &serde_json::Value) {
