@@ -29,6 +29,8 @@ fn help_of_every_command() {
         &["check", "--help"],
         &["test", "--help"],
         &["build", "--help"],
+        &["diff", "--help"],
+        &["fmt", "--help"],
         &["rehearse", "--help"],
         &["lsp", "--help"],
         &["explain", "--help"],

@@ -3,6 +3,8 @@
 
 mod artifacts;
 mod build_check;
+mod diff;
+mod fmt;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cutover_diagnostics::{codes, render, Diagnostic, Severity, Span};
@@ -22,7 +24,9 @@ const EXIT_USAGE: u8 = 2;
 /// Python and a runbook.
 #[derive(Parser)]
 #[command(name = "cutover", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 ok, 1 findings (errors in a spec), 2 usage or input errors.")]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 findings (errors in a spec) or differences (diff, build --check, fmt --check), 2 usage or input errors."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -77,6 +81,36 @@ enum Command {
         /// DIR/sql/<dialect>/).
         #[arg(long)]
         check: bool,
+    },
+    /// What changed between two versions of a spec: a summary of the
+    /// changes in meaning (maps, lookups, gates, rollback, phases, …), then
+    /// the diff of every artifact the two build.
+    #[command(
+        after_help = "Both are built under NEW's path and sha256, so only real changes show.\n\nExit codes: 0 no differences, 1 differences, 2 a file could not be read, or OLD or NEW has errors or cannot be built."
+    )]
+    Diff {
+        /// The spec before.
+        old: PathBuf,
+        /// The spec after.
+        new: PathBuf,
+        /// `json`: {"summary": {…}, "artifacts": [{"path", "status", "diff"}]}.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Format specs in their canonical layout, in place; comments are kept.
+    #[command(
+        after_help = "Exit codes: 0 every file formatted (or, with --check, already formatted), 1 with --check a file is not formatted, or a file does not parse (it is left untouched), 2 a file could not be read or written."
+    )]
+    Fmt {
+        /// Spec files to format.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write nothing: print a diff per file that is not formatted.
+        #[arg(long)]
+        check: bool,
+        /// Colour in diagnostics.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
     },
     /// Rehearse the whole migration on embedded SQLite: schema, preflight
     /// gates, load, post-load gates, rollback triggers and, if one fires,
@@ -213,6 +247,12 @@ fn main() -> ExitCode {
             report,
             emit_timeline.as_deref(),
         ),
+        Command::Diff { old, new, format } => diff::run(&old, &new, format),
+        Command::Fmt {
+            files,
+            check,
+            color,
+        } => fmt::run(&files, check, color),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Lsp => {
             let stdin = std::io::stdin();
