@@ -48,7 +48,7 @@ fn every_kind_of_use_leads_to_its_declaration() {
     // A target column on the left of an assignment.
     assert!(
         goes_to(&text, &ir, at(&text, "legacy_cust_id = cust_id", 0, 3))
-            .starts_with("legacy_cust_id   int")
+            .starts_with("legacy_cust_id int")
     );
     // A built-in has no declaration; its hover is its documentation.
     let trim = symbol_at(&text, &ir, at(&text, "trim(first_name)", 0, 1)).expect("trim");

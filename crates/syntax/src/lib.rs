@@ -5,7 +5,8 @@
 //! outside this crate sees a pest `Pair`.
 
 pub mod ast;
-mod format;
+pub mod format;
+mod layout;
 mod lower;
 mod nesting;
 mod parse_error;
