@@ -4,9 +4,7 @@
 //! does not parse (left untouched), 2 a file that cannot be read.
 //!
 //! The expected layout always comes from `cutover_syntax::format` itself,
-//! so these tests hold whatever the layout rules are. Those that need a
-//! spec whose layout changes are ignored until the formatter lays specs out
-//! (it returns them unchanged for now).
+//! so these tests hold whatever the layout rules are.
 
 mod support;
 
@@ -90,7 +88,6 @@ fn formatted_files_are_left_alone() {
 }
 
 #[test]
-#[ignore = "needs the formatter layout"]
 fn check_prints_a_diff_and_fmt_rewrites() {
     let scratch = Scratch::new("fmt-untidy");
     let path = scratch.write("untidy.cutover", UNTIDY);
@@ -126,7 +123,6 @@ fn check_prints_a_diff_and_fmt_rewrites() {
 }
 
 #[test]
-#[ignore = "needs the formatter layout"]
 fn only_the_files_that_change_are_rewritten_or_listed() {
     let scratch = Scratch::new("fmt-several");
     let tidy = scratch.write("tidy.cutover", &formatted_example());
