@@ -1,7 +1,8 @@
 //! `cutover lsp` spoken to over JSON-RPC, as an editor does: initialize,
 //! diagnostics on open and change with the right code and range, hover and
 //! go-to-definition on known positions, completion of table and column
-//! names, error responses to malformed messages, shutdown and exit.
+//! names, formatting, error responses to malformed messages, shutdown and
+//! exit.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -143,6 +144,7 @@ fn an_editor_session() {
     let caps = &init["result"]["capabilities"];
     assert_eq!(caps["hoverProvider"], true, "{init}");
     assert_eq!(caps["definitionProvider"], true);
+    assert_eq!(caps["documentFormattingProvider"], true);
     assert!(caps["completionProvider"].is_object());
     s.notify("initialized", json!({}));
 
@@ -270,6 +272,46 @@ fn an_editor_session() {
         labels.contains(&"accounts") && labels.contains(&"contacts"),
         "{c}"
     );
+
+    // Formatting: nothing for a text that does not parse, one edit that
+    // replaces the whole of an untidy text with `cutover fmt`'s layout,
+    // nothing for a formatted one.
+    let format = |s: &mut Server, id: i64| {
+        s.request(
+            id,
+            "textDocument/formatting",
+            json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+        )
+    };
+    assert_eq!(format(&mut s, 20)["result"], json!([]));
+    let untidy = text.replacen(
+        "legacy_cust_id = cust_id",
+        "legacy_cust_id   =\n   cust_id ;",
+        1,
+    );
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": untidy}]}),
+    );
+    let _ = s.diagnostics();
+    let edits = format(&mut s, 21)["result"].clone();
+    assert_eq!(edits.as_array().map(Vec::len), Some(1), "{edits}");
+    assert_eq!(edits[0]["newText"], text.as_str());
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+    let last_line = untidy.lines().count();
+    assert_eq!(
+        edits[0]["range"]["end"],
+        json!({"line": last_line, "character": 0})
+    );
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": text}]}),
+    );
+    let _ = s.diagnostics();
+    assert_eq!(format(&mut s, 22)["result"], json!([]));
 
     // Malformed messages get error responses; the server reads on.
     s.raw("{oops");

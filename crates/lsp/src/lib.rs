@@ -2,7 +2,7 @@
 //! Content-Length framing, lsp-server's message types). It publishes the
 //! diagnostics `cutover check` reports, on open and on every change, and
 //! answers hover, go-to-definition and completion from the document's IR
-//! (`analysis`). A malformed message gets a JSON-RPC error response and the
+//! (`analysis`), and formatting with `cutover fmt`'s layout. A malformed message gets a JSON-RPC error response and the
 //! server reads on; it stops at `exit` or at the end of its input.
 
 pub mod analysis;
@@ -13,7 +13,8 @@ use lsp_types::{
     CompletionItem, CompletionItemKind, CompletionOptions, Diagnostic, DiagnosticSeverity,
     GotoDefinitionResponse, Hover, HoverContents, HoverProviderCapability, InitializeResult,
     Location, MarkupContent, MarkupKind, NumberOrString, OneOf, Position, PublishDiagnosticsParams,
-    Range, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+    Range, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextEdit, Uri,
 };
 use serde_json::Value;
 use std::collections::HashMap;
@@ -128,6 +129,7 @@ fn capabilities() -> ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         completion_provider: Some(CompletionOptions {
             trigger_characters: Some(vec![".".into()]),
             ..CompletionOptions::default()
@@ -325,6 +327,7 @@ fn handle_request(docs: &HashMap<String, Document>, req: Request, shutting_down:
         "textDocument/hover" | "textDocument/definition" | "textDocument/completion" => {
             position_request(docs, req)
         }
+        "textDocument/formatting" => formatting_request(docs, req),
         _ => Response::new_err(
             req.id,
             ErrorCode::MethodNotFound as i32,
@@ -335,6 +338,25 @@ fn handle_request(docs: &HashMap<String, Document>, req: Request, shutting_down:
 
 fn invalid_params(id: RequestId, what: &str) -> Response {
     Response::new_err(id, ErrorCode::InvalidParams as i32, what.into())
+}
+
+/// The whole document replaced by its formatted text; no edit when it is
+/// formatted already or does not parse (its diagnostics say why).
+fn formatting_request(docs: &HashMap<String, Document>, req: Request) -> Response {
+    let Some(uri) = req.params["textDocument"]["uri"].as_str() else {
+        return invalid_params(req.id, "no textDocument.uri");
+    };
+    let Some(doc) = docs.get(uri) else {
+        return invalid_params(req.id, "the document is not open");
+    };
+    let edits = match cutover_syntax::format(&doc.text) {
+        Ok(formatted) if formatted != doc.text => vec![TextEdit {
+            range: LineIndex::new(&doc.text).range(0, doc.text.len()),
+            new_text: formatted,
+        }],
+        _ => Vec::new(),
+    };
+    Response::new_ok(req.id, edits)
 }
 
 fn position_request(docs: &HashMap<String, Document>, req: Request) -> Response {
