@@ -1,7 +1,8 @@
 //! Benchmark: parse + resolve + check of a generated spec with 2,000 tables
 //! and 40,000 columns (1,000 source and 1,000 target tables of 20 columns,
 //! one map per table pair). The target is under 1 second end to end and
-//! under 500 MB peak memory; see docs/performance.md.
+//! under 500 MB peak memory; see docs/performance.md. It also times
+//! `cutover fmt` on the spec (reported, no target).
 //!
 //! Run with `cargo bench -p cutover-cli --bench check_large_spec`. It
 //! generates the spec in memory, checks that it compiles with no errors
@@ -169,6 +170,36 @@ fn main() -> ExitCode {
         }
     }
     println!("sum of stage medians  {:>20.1}", ms(sum_of_medians));
+
+    // `cutover fmt` on the same spec: reported, not part of the check
+    // target (the peak memory above was read before it ran). The layout
+    // must hold: formatting the formatted text changes nothing.
+    let mut format = Vec::with_capacity(runs);
+    let mut formatted = String::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = cutover_syntax::format(black_box(&spec));
+        format.push(t.elapsed());
+        match out {
+            Ok(text) => formatted = text,
+            Err(_) => {
+                eprintln!("check_large_spec: the spec does not format");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    if cutover_syntax::format(&formatted).ok().as_ref() != Some(&formatted) {
+        eprintln!("check_large_spec: formatting the formatted spec changes it");
+        return ExitCode::from(1);
+    }
+    let (min, median, max) = summary(&mut format);
+    println!(
+        "{:<21} {:>9.1} {:>10.1} {:>10.1}",
+        "format (cutover fmt)",
+        ms(min),
+        ms(median),
+        ms(max)
+    );
 
     match rss_after_gen {
         Some(kib) => println!("\nRSS after generating the spec: {:.1} MiB", mib(kib)),
