@@ -127,13 +127,10 @@ impl<'s> Printer<'s> {
         loop {
             let before = src.get(..end).unwrap_or("").trim_end();
             end = before.len();
-            match self
-                .comments
-                .iter()
-                .find(|c| c.1 as usize == end && (c.0 as usize) < end)
-            {
-                Some(c) => end = c.0 as usize,
-                None => return before.ends_with('['),
+            // Comments are sorted and disjoint, so their ends are sorted too.
+            match self.comments.binary_search_by_key(&end, |c| c.1 as usize) {
+                Ok(i) if (self.comments[i].0 as usize) < end => end = self.comments[i].0 as usize,
+                _ => return before.ends_with('['),
             }
         }
     }
