@@ -90,24 +90,8 @@ pub fn constant(c: &Const) -> String {
     }
 }
 
-/// `"text"` with the spec's escapes.
-pub fn quoted(t: &str) -> String {
-    let mut out = String::from("\"");
-    for c in t.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\0' => out.push_str("\\0"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// `"text"` with the spec's escapes: the formatter's quoting.
+pub use cutover_syntax::format::quote as quoted;
 
 /// `3d`, `4h`, `90m`, `2w`: a duration in the largest whole unit.
 pub fn duration(minutes: f64) -> String {

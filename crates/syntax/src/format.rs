@@ -722,30 +722,12 @@ impl<'s> Printer<'s> {
         if col + width(&one_line) <= WIDTH {
             return one_line;
         }
-        let cont = col + 2;
-        let mut out = String::from("{ ");
-        let mut line_width = cont;
-        for (i, f) in fields.iter().enumerate() {
-            let last = i + 1 == fields.len();
-            let piece = if last {
-                format!("{f} }}")
-            } else {
-                format!("{f},")
-            };
-            if i > 0 {
-                if line_width + 1 + width(&piece) > WIDTH {
-                    out.push('\n');
-                    out.push_str(&pad(cont));
-                    line_width = cont;
-                } else {
-                    out.push(' ');
-                    line_width += 1;
-                }
-            }
-            out.push_str(&piece);
-            line_width += width(&piece);
+        let mut pieces: Vec<String> = fields.iter().map(|f| format!("{f},")).collect();
+        if let Some(last) = pieces.last_mut() {
+            last.pop();
+            last.push_str(" }");
         }
-        out
+        fill("{ ", &pieces, col + 2)
     }
 
     // ───────────────────────────── Gates ───────────────────────────────
@@ -1260,17 +1242,22 @@ fn fill_because(head: &str, names: &[String], reason: &str, indent: usize) -> St
     if indent + width(&one_line) <= WIDTH {
         return one_line;
     }
-    let cont = indent + width(head);
+    let mut pieces: Vec<String> = names.iter().map(|n| format!("{n},")).collect();
+    if let Some(last) = pieces.last_mut() {
+        last.pop();
+    }
+    let out = fill(head, &pieces, indent + width(head));
+    format!("{out}\n{}because {reason}", pad(indent + INDENT))
+}
+
+/// `head` and the pieces, as many to a line as fit in the width; later
+/// lines start at column `cont`.
+fn fill(head: &str, pieces: &[String], cont: usize) -> String {
     let mut out = String::from(head);
     let mut line_width = cont;
-    for (i, n) in names.iter().enumerate() {
-        let piece = if i + 1 < names.len() {
-            format!("{n},")
-        } else {
-            n.clone()
-        };
+    for (i, piece) in pieces.iter().enumerate() {
         if i > 0 {
-            if line_width + 1 + width(&piece) > WIDTH {
+            if line_width + 1 + width(piece) > WIDTH {
                 out.push('\n');
                 out.push_str(&pad(cont));
                 line_width = cont;
@@ -1279,10 +1266,10 @@ fn fill_because(head: &str, names: &[String], reason: &str, indent: usize) -> St
                 line_width += 1;
             }
         }
-        out.push_str(&piece);
-        line_width += width(&piece);
+        out.push_str(piece);
+        line_width += width(piece);
     }
-    format!("{out}\n{}because {reason}", pad(indent + INDENT))
+    out
 }
 
 fn is_digits(s: &str) -> bool {
@@ -1397,8 +1384,9 @@ fn ident_text(name: &str) -> String {
     }
 }
 
-/// A string literal with the escapes the grammar reads.
-fn quote(value: &str) -> String {
+/// A string literal with the escapes the grammar reads; other control
+/// characters as `\u{…}`.
+pub fn quote(value: &str) -> String {
     let mut out = String::from("\"");
     for c in value.chars() {
         match c {
@@ -1408,6 +1396,7 @@ fn quote(value: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
