@@ -278,7 +278,7 @@ impl<'s> Printer<'s> {
     // ───────────────────────────── Items ───────────────────────────────
 
     fn file(&mut self, ast: &Ast, end: u32) -> String {
-        let mut out = self.block(
+        self.block(
             &ast.items,
             0,
             end,
@@ -286,14 +286,7 @@ impl<'s> Printer<'s> {
             item_span,
             |_, _| None,
             |p, item, indent, _| p.item(item, indent),
-        );
-        if out.is_empty() {
-            return out;
-        }
-        while out.ends_with("\n\n") {
-            out.pop();
-        }
-        out
+        )
     }
 
     fn item(&mut self, item: &Item, indent: usize) -> String {
