@@ -1,0 +1,9 @@
+//! Schema import (issue 11): database schemas read into one model,
+//! [`Schema`], from which specs are scaffolded and schema versions are
+//! compared. Readers take text and return the model; nothing here does IO
+//! (the CLI reads files and queries live databases).
+
+pub mod json;
+mod model;
+
+pub use model::*;
