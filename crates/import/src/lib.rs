@@ -5,5 +5,6 @@
 
 pub mod json;
 mod model;
+pub mod scaffold;
 
 pub use model::*;
