@@ -2,25 +2,11 @@
 //! output formats. Help and diagnostics are snapshotted so a change to what
 //! users see shows up in review.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// The helpers the other CLI test files share (crates/cli/tests/support).
+#[path = "../crates/cli/tests/support/mod.rs"]
+mod support;
 
-fn cutover(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cutover")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::{cutover, root, text};
 
 #[test]
 fn help_of_every_command() {

@@ -9,20 +9,9 @@ use cutover_backend_sql::dialect::Dialect;
 use cutover_backend_sql::{gates, load, rollback, schema, Postgres, Sqlite, Unsupported};
 use cutover_eval::walk;
 use cutover_ir::{
-    CheckKind, CompareOp, ExprKind, Func, Ir, Metric, Role, Threshold, Timing, Tolerance, Trigger,
+    CheckKind, ExprKind, Func, Ir, Metric, Role, Threshold, Timing, Tolerance, Trigger,
 };
 use serde_json::{json, Value};
-
-fn compare(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq => "==",
-        CompareOp::Ne => "!=",
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
-    }
-}
 
 fn strategy_name(ir: &Ir) -> &'static str {
     match rollback::strategy(ir) {
@@ -256,7 +245,7 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                     check["kind"] = json!("metric");
                     check["metric"] = json!({
                         "left": terms.sum(&mc.left)?,
-                        "op": compare(mc.op),
+                        "op": mc.op.symbol(),
                         "right": terms.sum(&mc.right)?,
                     });
                 }
@@ -306,10 +295,10 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                                 })?),
                                 None => None,
                             };
-                            json!({ "left": l, "op": compare(*op), "percent": p, "base": base })
+                            json!({ "left": l, "op": op.symbol(), "percent": p, "base": base })
                         }
                         Threshold::Metric(m) => {
-                            json!({ "left": l, "op": compare(*op), "right": terms.sum(m)? })
+                            json!({ "left": l, "op": op.symbol(), "right": terms.sum(m)? })
                         }
                     }
                 }

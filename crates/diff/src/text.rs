@@ -4,8 +4,7 @@
 
 use cutover_diagnostics::Span;
 use cutover_ir::{
-    CheckKind, ColumnId, CompareOp, Const, Ir, MapId, Metric, Step, TableId, Threshold, Tolerance,
-    Trigger,
+    CheckKind, ColumnId, Const, Ir, MapId, Metric, Step, TableId, Threshold, Tolerance, Trigger,
 };
 
 /// A fragment of a spec: `shown` for people (whitespace runs collapsed to
@@ -113,17 +112,6 @@ pub fn tolerance(t: Option<Tolerance>) -> String {
     }
 }
 
-pub fn compare_op(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq => "==",
-        CompareOp::Ne => "!=",
-        CompareOp::Lt => "<",
-        CompareOp::Le => "<=",
-        CompareOp::Gt => ">",
-        CompareOp::Ge => ">=",
-    }
-}
-
 /// Writes IR back as spec text, with expressions as normalised slices.
 pub struct Writer<'a> {
     pub ir: &'a Ir,
@@ -198,7 +186,7 @@ impl Writer<'_> {
             CheckKind::Metric(m) => format!(
                 "{} {} {}",
                 self.metrics(&m.left),
-                compare_op(m.op),
+                m.op.symbol(),
                 self.metrics(&m.right)
             ),
         }
@@ -241,7 +229,7 @@ impl Writer<'_> {
             Trigger::Metric {
                 left, op, right, ..
             } => (
-                format!("{} {}", self.metrics(left), compare_op(*op)),
+                format!("{} {}", self.metrics(left), op.symbol()),
                 Some(match right {
                     Threshold::Percent(p) => format!("{p}%"),
                     Threshold::Metric(m) => self.metrics(m),

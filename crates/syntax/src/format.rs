@@ -166,15 +166,7 @@ impl<'s> Printer<'s> {
         for (i, item) in items.iter().enumerate() {
             let span = span_of(item);
             let first_entry = entries.len();
-            while let Some(c) = self.peek_comment().filter(|c| c.0 < span.start) {
-                self.next += 1;
-                entries.push(Entry {
-                    text: self.comment_text(c),
-                    comment: None,
-                    blank_before: last_end.is_some_and(|e| self.blank_between(e, c.0)),
-                });
-                last_end = Some(c.1);
-            }
+            self.own_line_comments(span.start, &mut last_end, &mut entries);
             let blank_before = last_end.is_some_and(|e| self.blank_between(e, span.start));
             // Separated items get a blank line: the author's, wherever it
             // was, or one before the item's leading comments.
@@ -219,16 +211,27 @@ impl<'s> Printer<'s> {
                 });
             }
         }
-        while let Some(c) = self.peek_comment().filter(|c| c.0 < end) {
+        self.own_line_comments(end, &mut last_end, &mut entries);
+        lay_out_entries(entries, indent)
+    }
+
+    /// The comments not yet printed that start before `before`, each on a
+    /// line of its own, after a blank line where the text had one.
+    fn own_line_comments(
+        &mut self,
+        before: u32,
+        last_end: &mut Option<u32>,
+        entries: &mut Vec<Entry>,
+    ) {
+        while let Some(c) = self.peek_comment().filter(|c| c.0 < before) {
             self.next += 1;
             entries.push(Entry {
                 text: self.comment_text(c),
                 comment: None,
                 blank_before: last_end.is_some_and(|e| self.blank_between(e, c.0)),
             });
-            last_end = Some(c.1);
+            *last_end = Some(c.1);
         }
-        lay_out_entries(entries, indent)
     }
 
     /// The width each member's name is padded to: the widest name in its
