@@ -71,22 +71,23 @@ fn table(name: &str, t: TableJson) -> Result<model::Table, ImportError> {
             (None, Some(p), None) => vec![p],
             (None, None, _) => Vec::new(),
         };
+        let (default, on_update) = match c.default.map(default) {
+            None => (None, None),
+            Some(Ok((d, on_update))) => (Some(d), on_update),
+            Some(Err(message)) => {
+                return Err(ImportError {
+                    message,
+                    at: at(&format!("columns/{cname}/default")),
+                })
+            }
+        };
         columns.push(model::Column {
             // A primary key is never null, whatever `nullable` says.
             nullable: c.nullable && !c.primary_key,
-            ty: model::ColumnType {
-                name: c.ty.to_ascii_lowercase(),
-                params,
-            },
-            default: c
-                .default
-                .map(default)
-                .transpose()
-                .map_err(|m| ImportError {
-                    message: m,
-                    at: at(&format!("columns/{cname}/default")),
-                })?,
-            generated: c.auto_increment,
+            ty: model::ColumnType::canonical(&c.ty, params),
+            default,
+            generated: c.auto_increment || model::ColumnType::is_serial(&c.ty),
+            on_update,
             comment: c.comment,
             name: cname,
         });
@@ -136,7 +137,7 @@ fn table(name: &str, t: TableJson) -> Result<model::Table, ImportError> {
 }
 
 /// SQL keywords and functions a default may name; any other string is a
-/// text constant (`"public"`). `ON UPDATE …` (MySQL) rides along.
+/// text constant (`"public"`).
 const SQL_DEFAULTS: [&str; 6] = [
     "current_timestamp",
     "current_date",
@@ -146,8 +147,16 @@ const SQL_DEFAULTS: [&str; 6] = [
     "null",
 ];
 
-fn default(v: serde_json::Value) -> Result<model::Default, String> {
-    Ok(match v {
+/// A default, and the `ON UPDATE …` value (MySQL) written after it.
+fn default(v: serde_json::Value) -> Result<(model::Default, Option<String>), String> {
+    if let serde_json::Value::String(s) = &v {
+        if let Some(at) = s.to_ascii_lowercase().find(" on update ") {
+            let on_update = s[at + " on update ".len()..].trim().to_owned();
+            let (d, _) = default(serde_json::Value::String(s[..at].trim().to_owned()))?;
+            return Ok((d, Some(on_update)));
+        }
+    }
+    let d = match v {
         serde_json::Value::Bool(b) => model::Default::Bool(b),
         serde_json::Value::Number(n) => model::Default::Number(n.to_string()),
         serde_json::Value::String(s) => {
@@ -163,7 +172,8 @@ fn default(v: serde_json::Value) -> Result<model::Default, String> {
                 "a default must be a string, number or boolean, not `{other}`"
             ))
         }
-    })
+    };
+    Ok((d, None))
 }
 
 /// `users(id)` or `users(a, b)`.
