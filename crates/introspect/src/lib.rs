@@ -5,10 +5,14 @@
 //!
 //! | reader | source | module |
 //! |---|---|---|
-//! | [`postgres`] | one schema (namespace) of a PostgreSQL database | `postgres_catalog` |
-//! | [`sqlite`] | the main database of a SQLite connection | `sqlite_catalog` |
+//! | [`postgres()`] | one schema (namespace) of a PostgreSQL database | `postgres_catalog` |
+//! | [`sqlite()`] | the main database of a SQLite connection | `sqlite_catalog` |
 //!
-//! Both readers only read; neither changes the database.
+//! Both readers only read; neither changes the database. Types are read
+//! into [`cutover_import::ColumnType::canonical`] spellings and defaults
+//! by [`cutover_import::Default::from_sql`], except that a quoted number on
+//! a numeric column (`'-1'::integer`, PostgreSQL's spelling of a negative
+//! constant) is the number it is, not text.
 
 mod postgres_catalog;
 mod sqlite_catalog;

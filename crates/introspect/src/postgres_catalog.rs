@@ -1,9 +1,9 @@
 //! One PostgreSQL schema read from the system catalogs (`pg_class`,
 //! `pg_attribute`, `pg_constraint`, `pg_index`, `pg_trigger`, `pg_proc`).
 
-use crate::text::{column_type, split_top_level, strip_outer_parens};
+use crate::text::{column_default, column_type, split_top_level, strip_outer_parens};
 use crate::Error;
-use cutover_import::{Column, Default, ForeignKey, Index, Procedure, Schema, Table, View};
+use cutover_import::{Column, ForeignKey, Index, Procedure, Schema, Table, View};
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, IsolationLevel, Row, Transaction};
 use std::collections::HashMap;
@@ -243,14 +243,15 @@ fn columns(
             .as_deref()
             .is_some_and(|d| d.trim_start().starts_with("nextval("));
         let generated = !identity.is_empty() || !generated_as.is_empty() || serial;
+        let ty = column_type(&ty);
         columns.entry(relation).or_default().push(Column {
             name,
-            ty: column_type(&ty),
             nullable: !not_null,
             default: match default {
-                Some(d) if !generated => Some(Default::from_sql(&d)),
+                Some(d) if !generated => Some(column_default(&ty, &d)),
                 _ => None,
             },
+            ty,
             generated,
             on_update: None,
             comment: get(&row, 7, what)?,

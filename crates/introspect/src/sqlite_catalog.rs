@@ -1,9 +1,9 @@
 //! The main database of a SQLite connection read from `sqlite_schema` and
 //! the table-valued pragmas (`pragma_table_xinfo`, `pragma_index_list`, …).
 
-use crate::text::{column_type, quote_ident, view_query};
+use crate::text::{column_default, column_type, quote_ident, view_query};
 use crate::Error;
-use cutover_import::{Column, Default, ForeignKey, Index, Schema, Table, View};
+use cutover_import::{Column, ForeignKey, Index, Schema, Table, View};
 use rusqlite::{Connection, OptionalExtension};
 
 /// Reads the main database of `conn`, inside a savepoint so that every
@@ -203,14 +203,15 @@ fn table(conn: &Connection, name: &str, without_rowid: bool, what: &str) -> Resu
         .map(|c| {
             let is_alias = rowid_alias.as_deref() == Some(c.name.as_str());
             let generated = is_alias || c.hidden >= 2;
+            let ty = column_type(&c.ty);
             Column {
                 name: c.name.clone(),
-                ty: column_type(&c.ty),
-                nullable: !c.not_null && !is_alias && !(without_rowid && c.pk > 0),
+                nullable: !(c.not_null || is_alias || (without_rowid && c.pk > 0)),
                 default: match &c.default {
-                    Some(d) if !generated => Some(Default::from_sql(d)),
+                    Some(d) if !generated => Some(column_default(&ty, d)),
                     _ => None,
                 },
+                ty,
                 generated,
                 on_update: None,
                 comment: None,

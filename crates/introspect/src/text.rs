@@ -2,7 +2,7 @@
 //! lists, check bodies, view statements; and identifier quoting for the
 //! few queries that must name a table.
 
-use cutover_import::ColumnType;
+use cutover_import::{ColumnType, Default};
 
 /// A type as a catalog spells it, `character varying(255)`,
 /// `numeric(12,2)`, `timestamp(3) with time zone`, `VARCHAR(20)`,
@@ -31,6 +31,31 @@ pub fn column_type(text: &str) -> ColumnType {
         Some((name, params)) => ColumnType::canonical(&name, params),
         None => ColumnType::canonical(text, Vec::new()),
     }
+}
+
+/// A default read by [`Default::from_sql`], with a quoted number on a
+/// numeric column (`'-1'::integer`, as PostgreSQL writes negative
+/// constants) read as the number it is.
+pub fn column_default(ty: &ColumnType, sql: &str) -> Default {
+    match Default::from_sql(sql) {
+        Default::Text(text) if is_numeric(ty) && is_number(&text) => Default::Number(text),
+        other => other,
+    }
+}
+
+fn is_numeric(ty: &ColumnType) -> bool {
+    matches!(
+        ty.name.as_str(),
+        "smallint" | "integer" | "bigint" | "decimal" | "real" | "double precision"
+    )
+}
+
+/// `-12.50`: an optional minus, digits and at most one point.
+fn is_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    digits.chars().any(|c| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.matches('.').count() <= 1
 }
 
 /// `text` split at the commas outside parentheses and quotes, each part
@@ -157,6 +182,24 @@ mod tests {
         );
         assert_eq!(t("interval day to second(x)"), "interval day to second(x)");
         assert_eq!(t(""), "");
+    }
+
+    #[test]
+    fn quoted_numbers_on_numeric_columns_are_numbers() {
+        let int = ColumnType::canonical("integer", vec![]);
+        let text = ColumnType::canonical("text", vec![]);
+        assert_eq!(
+            column_default(&int, "'-1'::integer"),
+            Default::Number("-1".into())
+        );
+        assert_eq!(
+            column_default(&text, "'-1'::text"),
+            Default::Text("-1".into())
+        );
+        assert_eq!(
+            column_default(&int, "'x'::integer"),
+            Default::Text("x".into())
+        );
     }
 
     #[test]
