@@ -3,7 +3,7 @@
 
 use crate::text::{column_default, column_type, quote_ident, view_query};
 use crate::Error;
-use cutover_import::{Column, ForeignKey, Index, Schema, Table, View};
+use cutover_import::{ddl, Column, ForeignKey, Index, Schema, Table, View};
 use rusqlite::{Connection, OptionalExtension};
 
 /// Reads the main database of `conn`, inside a savepoint so that every
@@ -27,6 +27,9 @@ use rusqlite::{Connection, OptionalExtension};
 /// - Foreign keys come in declaration order; `ON DELETE NO ACTION` (the
 ///   default) is none, and a reference to a parent's primary key without
 ///   column names gets the parent's key columns.
+/// - Checks come from the table's `CREATE TABLE` text, read by
+///   [`cutover_import::ddl::read`] (no pragma lists them), as that reader
+///   writes them; text it cannot read is an error naming the table.
 /// - Unique constraints (indexes of origin `u`) come in declaration order;
 ///   indexes are the `CREATE INDEX` ones (origin `c`), ordered by name.
 ///   Expression indexes and partial indexes are skipped: the model has no
@@ -65,10 +68,7 @@ fn read(conn: &Connection) -> Result<Schema, Error> {
     for (name, sql, without_rowid) in table_list(conn)? {
         let what = format!("table {}", quote_ident(&name));
         let mut table = table(conn, &name, without_rowid, &what)?;
-        // TODO(ddl): checks — take them from `cutover_import::ddl::read(&sql,
-        // ddl::Dialect::Sqlite)` once the DDL reader exists; no pragma lists
-        // CHECK constraints.
-        let _ = &sql;
+        table.checks = checks(&sql, &what)?;
         table.rows_estimate = Some(rows(conn, &name, has_stat1, &what)?);
         tables.push(table);
     }
@@ -349,6 +349,22 @@ fn foreign_keys(conn: &Connection, table: &str, what: &str) -> Result<Vec<Foreig
         out.push(key);
     }
     Ok(out)
+}
+
+/// The CHECK constraints of a table, which no pragma lists: read from its
+/// `CREATE TABLE` text by the DDL reader, when the text has a `CHECK`.
+fn checks(sql: &str, what: &str) -> Result<Vec<String>, Error> {
+    if !sql.to_ascii_lowercase().contains("check") {
+        return Ok(Vec::new());
+    }
+    let schema = ddl::read(sql, ddl::Dialect::Sqlite)
+        .map_err(|e| Error::new(format!("the CHECK constraints of {what}"), e))?;
+    Ok(schema
+        .tables
+        .into_iter()
+        .next()
+        .map(|t| t.checks)
+        .unwrap_or_default())
 }
 
 /// The stored estimate of `sqlite_stat1` (the first number of `stat`), or

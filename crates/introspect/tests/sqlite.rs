@@ -135,8 +135,7 @@ fn sqlite_file_is_read_into_the_model() {
         primary_key: strings(&["id"]),
         unique: vec![strings(&["email"]), strings(&["name", "created_at"])],
         foreign_keys: vec![],
-        // TODO(ddl): checks, once cutover_import::ddl reads SQLite DDL.
-        checks: vec![],
+        checks: strings(&["balance >= -1", "email LIKE '%@%'"]),
         indexes: vec![],
         rows_estimate: Some(3),
     };
@@ -166,6 +165,7 @@ fn sqlite_file_is_read_into_the_model() {
             ref_columns: strings(&["id"]),
             on_delete: None,
         }],
+        checks: strings(&["qty > 0"]),
         indexes: vec![Index {
             name: "a \"quoted\" index".into(),
             columns: strings(&["sku"]),
