@@ -23,10 +23,12 @@ use std::collections::HashMap;
 ///   foreign key to a table of another schema names it `schema.table`.
 /// - Indexes are those that back no primary key, unique or exclusion
 ///   constraint, ordered by name, with their key columns (`INCLUDE`
-///   columns left out). Expression indexes and partial indexes are
-///   skipped: the model has no place for an expression or a predicate,
-///   and a partial unique index read as a plain one would claim a
-///   uniqueness the table does not have.
+///   columns left out). The model has no place for an expression or a
+///   predicate: indexes on expressions are skipped, a partial index is kept
+///   on its columns when it is not unique (it only speeds queries up, as
+///   `cutover_import::ddl` reads it too) and skipped when it is, since read
+///   as a plain unique index it would claim a uniqueness the table does not
+///   have.
 /// - `rows_estimate` is `pg_class.reltuples` rounded, or `None` while the
 ///   table has never been vacuumed or analysed (`-1`; on PostgreSQL
 ///   before 14 such a table reads as an estimate of 0).
@@ -343,7 +345,8 @@ LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE n.nspname = $1 AND con.contype IN ('p', 'u', 'f', 'c')
 ORDER BY con.conrelid, con.oid";
 
-/// Indexes backing no constraint, on columns only and without a predicate.
+/// Indexes backing no constraint, on columns only, and not both partial
+/// and unique.
 const INDEXES: &str = "
 SELECT i.indrelid, ic.relname::text, i.indisunique,
        ARRAY(SELECT a.attname::text
@@ -356,7 +359,7 @@ JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1
-  AND i.indexprs IS NULL AND i.indpred IS NULL
+  AND i.indexprs IS NULL AND (i.indpred IS NULL OR NOT i.indisunique)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con
                   WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x'))
 ORDER BY i.indrelid, ic.relname";

@@ -32,8 +32,10 @@ use rusqlite::{Connection, OptionalExtension};
 ///   writes them; text it cannot read is an error naming the table.
 /// - Unique constraints (indexes of origin `u`) come in declaration order;
 ///   indexes are the `CREATE INDEX` ones (origin `c`), ordered by name.
-///   Expression indexes and partial indexes are skipped: the model has no
-///   place for an expression or a predicate.
+///   The model has no place for an expression or a predicate: indexes on
+///   expressions are skipped, a partial index is kept on its columns when
+///   it is not unique (as `cutover_import::ddl` reads it) and skipped when
+///   it is, since it would claim a uniqueness the table does not have.
 /// - `rows_estimate` is the row count `ANALYZE` stored in `sqlite_stat1`
 ///   when the table has a row there; otherwise SQLite keeps no estimate and
 ///   the table is counted exactly (`SELECT count(*)`), which reads the
@@ -222,7 +224,7 @@ fn table(conn: &Connection, name: &str, without_rowid: bool, what: &str) -> Resu
     let mut unique = Vec::new();
     let mut plain = Vec::new();
     for index in indexes {
-        if index.partial || !matches!(index.origin.as_str(), "u" | "c") {
+        if (index.partial && index.unique) || !matches!(index.origin.as_str(), "u" | "c") {
             continue;
         }
         // Expression columns have no name: such an index is skipped.

@@ -87,6 +87,7 @@ CREATE INDEX orders_by_customer ON orders (customer_id, id);
 CREATE UNIQUE INDEX regions_name ON regions (name) INCLUDE (code);
 CREATE INDEX customers_lower_email ON customers (lower(email));
 CREATE INDEX orders_open ON orders (id) WHERE total > 0;
+CREATE UNIQUE INDEX orders_one_open_code ON orders (code) WHERE total > 0;
 
 CREATE OR REPLACE FUNCTION "public"."cutover_set_now"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -273,12 +274,19 @@ fn introspect_postgres_schema_is_read_into_the_model() {
             },
         ],
         checks: vec![],
-        // `orders_open` is partial: skipped.
-        indexes: vec![Index {
-            name: "orders_by_customer".into(),
-            columns: strings(&["customer_id", "id"]),
-            unique: false,
-        }],
+        // `orders_one_open_code` is partial and unique: skipped.
+        indexes: vec![
+            Index {
+                name: "orders_by_customer".into(),
+                columns: strings(&["customer_id", "id"]),
+                unique: false,
+            },
+            Index {
+                name: "orders_open".into(),
+                columns: strings(&["id"]),
+                unique: false,
+            },
+        ],
         rows_estimate: Some(2),
     };
     let regions = Table {

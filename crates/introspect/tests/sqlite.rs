@@ -90,6 +90,7 @@ CREATE TABLE events (id INTEGER PRIMARY KEY DESC, payload BLOB);
 CREATE INDEX orders_by_customer ON orders (customer_id, id);
 CREATE UNIQUE INDEX customers_lower_email ON customers (lower(email));
 CREATE INDEX orders_open ON orders (id) WHERE total > 0;
+CREATE UNIQUE INDEX orders_one_open_code ON orders (code) WHERE total > 0;
 CREATE UNIQUE INDEX regions_name ON regions (name);
 CREATE INDEX "a ""quoted"" index" ON "order lines" (sku);
 CREATE VIEW big_orders (id, amount) AS
@@ -202,11 +203,18 @@ fn sqlite_file_is_read_into_the_model() {
             },
         ],
         checks: vec![],
-        indexes: vec![Index {
-            name: "orders_by_customer".into(),
-            columns: strings(&["customer_id", "id"]),
-            unique: false,
-        }],
+        indexes: vec![
+            Index {
+                name: "orders_by_customer".into(),
+                columns: strings(&["customer_id", "id"]),
+                unique: false,
+            },
+            Index {
+                name: "orders_open".into(),
+                columns: strings(&["id"]),
+                unique: false,
+            },
+        ],
         rows_estimate: Some(2),
     };
     let regions = Table {
