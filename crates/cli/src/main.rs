@@ -3,8 +3,11 @@
 
 mod artifacts;
 mod build_check;
+mod compat;
 mod diff;
 mod fmt;
+mod import;
+mod schema_input;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use cutover_diagnostics::{codes, render, Diagnostic, Severity, Span};
@@ -96,6 +99,59 @@ enum Command {
         /// `json`: {"summary": {…}, "artifacts": [{"path", "status", "diff"}]}.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
+    },
+    /// Scaffold a spec from two schemas: source and target systems with
+    /// their tables, and a draft map per shared table (same-named columns
+    /// assigned, the others dropped with a reason).
+    #[command(
+        after_help = "SOURCE and TARGET are each a .json schema (the seeds' format), a .sql DDL script, a SQLite file, or a live PostgreSQL database: postgres://user@host/db[#schema] or a libpq string such as 'host=/tmp port=5432 dbname=app' (schema `public` unless #schema follows).\n\nThe scaffold is checked as written; its diagnostics are the decisions left to make.\n\nExit codes: 0 written and checks clean, 1 written but a decision is left (diagnostics on stderr), 2 an input could not be read or the output written."
+    )]
+    Import {
+        /// The schema migrated from.
+        source: String,
+        /// The schema migrated to.
+        target: String,
+        /// Write the spec here instead of standard output.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+        /// The source system's name in the spec.
+        #[arg(long, default_value = "old")]
+        source_name: String,
+        /// The target system's name in the spec.
+        #[arg(long, default_value = "new")]
+        target_name: String,
+        /// The source's dialect (postgres, sqlite): the spec's dialect and, for
+        /// a .sql file, the DDL's.
+        #[arg(long)]
+        source_dialect: Option<String>,
+        /// The target's dialect (postgres, sqlite).
+        #[arg(long)]
+        target_dialect: Option<String>,
+        /// Colour in diagnostics.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+    /// Compare two versions of a schema: every change classified as
+    /// breaking, potentially breaking, non-breaking or additive, with the
+    /// preflight queries for new constraints and the expand, contract and
+    /// rollback SQL (PostgreSQL).
+    #[command(
+        after_help = "BEFORE and AFTER are any form `cutover import` reads.\n\nWith -o DIR: DIR/preflight.sql, expand.sql, preflight_contract.sql, contract.sql and rollback.sql, in the order they run.\n\nExit codes: 0 nothing breaks (non-breaking and additive changes only, or none), 1 potentially breaking, 2 breaking, 3 an input could not be read or a script written."
+    )]
+    Compat {
+        /// The schema now.
+        before: String,
+        /// The schema wanted.
+        after: String,
+        /// text, json or markdown.
+        #[arg(long, value_enum, default_value_t = compat::CompatFormat::Text)]
+        format: compat::CompatFormat,
+        /// Write the scripts into this directory.
+        #[arg(short = 'o', long = "out")]
+        out: Option<PathBuf>,
+        /// The dialect of .sql inputs (postgres, sqlite).
+        #[arg(long)]
+        dialect: Option<String>,
     },
     /// Format specs in their canonical layout, in place; comments are kept.
     #[command(
@@ -253,6 +309,33 @@ fn main() -> ExitCode {
             check,
             color,
         } => fmt::run(&files, check, color),
+        Command::Import {
+            source,
+            target,
+            out,
+            source_name,
+            target_name,
+            source_dialect,
+            target_dialect,
+            color,
+        } => import::run(&import::Args {
+            source: &source,
+            target: &target,
+            source_name: &source_name,
+            target_name: &target_name,
+            source_dialect: source_dialect.as_deref(),
+            target_dialect: target_dialect.as_deref(),
+            out: out.as_deref(),
+            color,
+        }),
+        Command::Compat {
+            before,
+            after,
+            format,
+            out,
+            dialect,
+        } => compat::run(&before, &after, dialect.as_deref(), format, out.as_deref()),
+
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Lsp => {
             let stdin = std::io::stdin();

@@ -3,8 +3,13 @@
 //! compared. Readers take text and return the model; nothing here does IO
 //! (the CLI reads files and queries live databases).
 
+pub mod compat;
+pub mod ddl;
 pub mod json;
 mod model;
+pub mod pgsql;
+pub mod report;
 pub mod scaffold;
+pub mod sqltext;
 
 pub use model::*;
