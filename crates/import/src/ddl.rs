@@ -24,6 +24,8 @@
 //!   sequences, triggers, `… OWNER TO`, comments on anything but columns,
 //!   SQLite's `PRAGMA`. Other statements the reader does not know (types,
 //!   domains, rules, `ALTER TABLE … RENAME`) are errors naming the statement.
+//! - A partition (`CREATE TABLE … PARTITION OF`) is skipped: its rows are
+//!   its parent table's, and the parent is what a migration reads.
 //! - Names keep their last part (`public.users` → `users`); unquoted names
 //!   are lower-cased in both dialects (SQLite compares names without case).
 
@@ -258,6 +260,10 @@ impl Reader<'_> {
                     return Err(self.error(s, "COMMENT ON COLUMN needs `table.column`"));
                 };
                 let column = column.clone();
+                // The model keeps no comments on a view's columns.
+                if self.schema.views.iter().any(|v| &v.name == table) {
+                    return Ok(());
+                }
                 let t = self.table_mut(table, s)?;
                 let Some(c) = t.columns.iter_mut().find(|c| c.name == column) else {
                     return Err(self.error(s, format!("`{table}` has no column `{column}`")));
@@ -306,6 +312,10 @@ impl Reader<'_> {
         let table_name = last(&create.name);
         // SQLite's own tables (`sqlite_sequence`), which `.schema` prints.
         if self.dialect == Dialect::Sqlite && table_name.starts_with("sqlite_") {
+            return Ok(());
+        }
+        // A partition's rows are its parent's (see the module documentation).
+        if create.partition_of.is_some() {
             return Ok(());
         }
         if create.query.is_some() || create.like.is_some() || create.clone.is_some() {

@@ -292,11 +292,16 @@ fn harmless_statements_are_ignored() {
          REVOKE ALL ON t FROM PUBLIC;
          CREATE TRIGGER tr BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
          COMMENT ON TABLE t IS 'x';
+         CREATE VIEW v AS SELECT id FROM t;
+         COMMENT ON COLUMN v.id IS 'x';
+         CREATE TABLE m (day DATE) PARTITION BY RANGE (day);
+         CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
          COMMIT;",
         Dialect::Postgres,
     )
     .expect("reads");
-    assert_eq!(s.tables.len(), 1);
+    let names: Vec<&str> = s.tables.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["t", "m"]);
 }
 
 #[test]
