@@ -161,6 +161,36 @@ fn is_plain(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Whether an expression is the string `'\\'`.
+fn is_backslash(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Value(ValueWithSpan {
+            value: Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s),
+            ..
+        }) if s == "\\"
+    )
+}
+
+/// `like_escape(pattern, '\\')`: the index of its pattern argument.
+fn default_escape_pattern(e: &Expr) -> Option<usize> {
+    let Expr::Function(f) = e else { return None };
+    let [ObjectNamePart::Identifier(name)] = f.name.0.as_slice() else {
+        return None;
+    };
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    match list.args.as_slice() {
+        [_, FunctionArg::Unnamed(FunctionArgExpr::Expr(escape))]
+            if name.value.eq_ignore_ascii_case("like_escape") && is_backslash(escape) =>
+        {
+            Some(0)
+        }
+        _ => None,
+    }
+}
+
 fn take(e: &mut Expr) -> Expr {
     std::mem::replace(e, Expr::value(Value::Null))
 }
@@ -205,6 +235,40 @@ fn rewrite(expr: &mut Expr, mode: Mode) -> Option<()> {
                     any: false,
                     expr: Box::new(take(left)),
                     pattern: Box::new(take(right)),
+                    escape_char: None,
+                }
+            }
+            // Backslash is LIKE's default escape; PostgreSQL stores an
+            // explicit `ESCAPE '\\'` (the build writes one) as
+            // `~~ like_escape(pattern, '\\')`.
+            Expr::Like {
+                negated,
+                any,
+                expr: inner,
+                pattern,
+                escape_char,
+            } if mode == Mode::Compare
+                && (escape_char.as_deref().is_some_and(is_backslash)
+                    || default_escape_pattern(pattern).is_some()) =>
+            {
+                let pattern = match default_escape_pattern(pattern) {
+                    Some(index) => match pattern.as_mut() {
+                        Expr::Function(f) => match &mut f.args {
+                            FunctionArguments::List(list) => match &mut list.args[index] {
+                                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => take(e),
+                                _ => return Some(()),
+                            },
+                            _ => return Some(()),
+                        },
+                        _ => return Some(()),
+                    },
+                    None => take(pattern),
+                };
+                Expr::Like {
+                    negated: *negated,
+                    any: *any,
+                    expr: Box::new(take(inner)),
+                    pattern: Box::new(pattern),
                     escape_char: None,
                 }
             }

@@ -187,3 +187,20 @@ fn untranslatable_checks_give_none() {
         assert_eq!(check_to_cutover(sql), None, "{sql}");
     }
 }
+
+/// Backslash is LIKE's default escape: `cutover build` writes it, and
+/// PostgreSQL prints it back through `like_escape`.
+#[test]
+fn the_default_like_escape_is_no_difference() {
+    let plain = canonical_expr("email LIKE '%@%'");
+    assert_eq!(canonical_expr(r#"("email" LIKE '%@%' ESCAPE '\')"#), plain);
+    assert_eq!(
+        canonical_expr(r"((email)::text ~~ like_escape('%@%'::text, '\'::text))"),
+        plain
+    );
+    assert_ne!(canonical_expr(r"email LIKE '%@%' ESCAPE '!'"), plain);
+    assert_ne!(
+        canonical_expr(r"((email)::text ~~ like_escape('%#%'::text, '\'::text))"),
+        plain
+    );
+}
