@@ -17,6 +17,8 @@ fn help_of_every_command() {
         &["build", "--help"],
         &["diff", "--help"],
         &["fmt", "--help"],
+        &["import", "--help"],
+        &["compat", "--help"],
         &["rehearse", "--help"],
         &["lsp", "--help"],
         &["explain", "--help"],
