@@ -32,6 +32,7 @@ fn normalized(schema: &Schema) -> Schema {
     s.name = None;
     s.tables.sort_by(|a, b| a.name.cmp(&b.name));
     for t in &mut s.tables {
+        t.constraint_names.clear();
         t.columns.sort_by(|a, b| a.name.cmp(&b.name));
         t.unique.sort();
         t.foreign_keys.sort_by(|a, b| a.columns.cmp(&b.columns));
@@ -284,4 +285,77 @@ fn compat_reports_in_every_format() {
     assert!(text(&out.stdout).contains("NO CHANGES"));
     let out = cutover(&["compat", "tests/import/missing.json", "tests/import/x.json"]);
     assert_eq!(out.status.code(), Some(3));
+}
+
+/// A database whose constraints someone else named: the scripts drop and
+/// restore them by their real names, which the catalog reader recorded.
+#[test]
+fn constraints_are_dropped_and_restored_by_their_real_names() {
+    let Some(mut db) = database("compat_real_names") else {
+        return;
+    };
+    db.client
+        .batch_execute(
+            "CREATE TABLE owners (id bigint PRIMARY KEY);
+             CREATE TABLE accounts (
+               id bigint CONSTRAINT accounts_id_pk PRIMARY KEY,
+               email varchar(100) NOT NULL CONSTRAINT accounts_email_uq UNIQUE,
+               score integer CONSTRAINT legacy_score_positive CHECK (score >= 0),
+               owner_id bigint CONSTRAINT acct_owner_fk REFERENCES owners (id));
+             INSERT INTO owners VALUES (1);
+             INSERT INTO accounts VALUES (1, 'a@example.com', 3, 1), (2, 'b@example.com', NULL, NULL);",
+        )
+        .expect("schema by hand");
+    let before = db.introspect();
+    let names = |schema: &Schema| -> Vec<String> {
+        let mut all: Vec<String> = schema
+            .tables
+            .iter()
+            .flat_map(|t| t.constraint_names.values().cloned())
+            .collect();
+        all.sort();
+        all
+    };
+    let scratch = Scratch::new("compat-real-names");
+    let after = scratch.write(
+        "after.sql",
+        "CREATE TABLE owners (id bigint PRIMARY KEY);
+         CREATE TABLE accounts (id bigint PRIMARY KEY, email varchar(100) NOT NULL,
+                                score integer, owner_id bigint);",
+    );
+    let live = format!("{}#{SCHEMA}", db.conninfo);
+    let dir = scratch.arg("scripts");
+    let out = cutover(&["compat", &live, &after, "-o", &dir]);
+    // A unique removed is potentially breaking.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let script = |name: &str| scratch.path(&format!("scripts/{name}"));
+    for name in [
+        "preflight.sql",
+        "expand.sql",
+        "preflight_contract.sql",
+        "contract.sql",
+    ] {
+        db.psql(&script(name));
+    }
+    let contract = std::fs::read_to_string(script("contract.sql")).expect("contract");
+    for name in [
+        "legacy_score_positive",
+        "accounts_email_uq",
+        "acct_owner_fk",
+    ] {
+        assert!(
+            contract.contains(&format!("DROP CONSTRAINT \"{name}\"")),
+            "{contract}"
+        );
+    }
+    let after_schema = cutover_import::ddl::read(
+        &std::fs::read_to_string(&after).expect("after"),
+        cutover_import::ddl::Dialect::Postgres,
+    )
+    .expect("after DDL");
+    assert_eq!(normalized(&db.introspect()), normalized(&after_schema));
+    db.psql(&script("rollback.sql"));
+    let restored = db.introspect();
+    assert_eq!(normalized(&restored), normalized(&before));
+    assert_eq!(names(&restored), names(&before));
 }

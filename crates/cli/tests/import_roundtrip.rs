@@ -25,6 +25,7 @@ fn carried(schema: &Schema) -> Schema {
     s.procedures.clear();
     s.tables.sort_by(|a, b| a.name.cmp(&b.name));
     for t in &mut s.tables {
+        t.constraint_names.clear();
         t.columns.retain(|c| c.name != "cutover_batch_id");
         for c in &mut t.columns {
             c.generated = false;

@@ -375,16 +375,13 @@ impl Plan {
         .forward(Stage::CreateTables, pgsql::create_table(t));
         for fk in &t.foreign_keys {
             b = b
-                .forward(
-                    Stage::AddConstraints,
-                    pgsql::add_foreign_key(&t.name, fk, false),
-                )
+                .forward(Stage::AddConstraints, pgsql::add_foreign_key(t, fk, false))
                 .rollback(
                     Undo::DropAdded,
                     format!(
                         "{} DROP CONSTRAINT {}",
                         alter(&t.name),
-                        ident(&pgsql::foreign_key_name(&t.name, fk))
+                        ident(&pgsql::foreign_key_name(t, fk))
                     ),
                 );
         }
@@ -448,7 +445,7 @@ impl Plan {
         for fk in &t.foreign_keys {
             b = b.rollback(
                 Undo::RestoreConstraints,
-                pgsql::add_foreign_key(&t.name, fk, false),
+                pgsql::add_foreign_key(t, fk, false),
             );
         }
         for i in &t.indexes {
@@ -957,15 +954,18 @@ impl Plan {
         if old.primary_key == new.primary_key {
             return;
         }
-        let name = ident(&pgsql::primary_key_name(&new.name));
-        let add = |key: &[String]| {
+        let (name, old_name) = (
+            ident(&pgsql::primary_key_name(new)),
+            ident(&pgsql::primary_key_name(old)),
+        );
+        let add = |name: &str, key: &[String]| {
             format!(
                 "{} ADD CONSTRAINT {name} PRIMARY KEY ({})",
                 alter(&new.name),
                 key.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ")
             )
         };
-        let drop = format!("{} DROP CONSTRAINT {name}", alter(&new.name));
+        let drop = |name: &str| format!("{} DROP CONSTRAINT {name}", alter(&new.name));
         let mut b = ChangeBuilder::new(
             Class::Breaking,
             new.name.clone(),
@@ -980,22 +980,22 @@ impl Plan {
             b = b.preflight(duplicates(&new.name, &new.primary_key, true), false);
         }
         if !old.primary_key.is_empty() {
-            b = b.forward(Stage::AddConstraints, drop.clone());
+            b = b.forward(Stage::AddConstraints, drop(&old_name));
         }
         if !new.primary_key.is_empty() {
             b = b
-                .forward(Stage::AddConstraints, add(&new.primary_key))
-                .rollback(Undo::DropAdded, drop);
+                .forward(Stage::AddConstraints, add(&name, &new.primary_key))
+                .rollback(Undo::DropAdded, drop(&name));
         }
         if !old.primary_key.is_empty() {
-            b = b.rollback(Undo::RestoreConstraints, add(&old.primary_key));
+            b = b.rollback(Undo::RestoreConstraints, add(&old_name, &old.primary_key));
         }
         self.push(b);
     }
 
     fn unique(&mut self, old: &Table, new: &Table, added: &[&str]) {
         for u in new.unique.iter().filter(|u| !old.unique.contains(u)) {
-            let name = pgsql::unique_name(&new.name, u);
+            let name = pgsql::unique_name(new, u);
             let new_columns = u.iter().any(|c| added.contains(&c.as_str()));
             let cols = u.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
             self.push(
@@ -1031,7 +1031,7 @@ impl Plan {
             );
         }
         for u in old.unique.iter().filter(|u| !new.unique.contains(u)) {
-            let name = ident(&pgsql::unique_name(&old.name, u));
+            let name = ident(&pgsql::unique_name(old, u));
             let cols = u.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
             self.push(
                 ChangeBuilder::new(
@@ -1058,7 +1058,7 @@ impl Plan {
             t.checks.iter().any(|c| canonical_check(c) == canonical)
         };
         for check in new.checks.iter().filter(|c| !has(old, c)) {
-            let name = ident(&pgsql::check_name(&new.name, check));
+            let name = ident(&pgsql::check_name(new, check));
             self.push(
                 ChangeBuilder::new(
                     Class::PotentiallyBreaking,
@@ -1091,7 +1091,7 @@ impl Plan {
             );
         }
         for check in old.checks.iter().filter(|c| !has(new, c)) {
-            let name = ident(&pgsql::check_name(&old.name, check));
+            let name = ident(&pgsql::check_name(old, check));
             self.push(
                 ChangeBuilder::new(
                     Class::NonBreaking,
@@ -1116,7 +1116,7 @@ impl Plan {
             a.columns == b.columns && a.table == b.table && a.ref_columns == b.ref_columns
         };
         for fk in &new.foreign_keys {
-            let name = ident(&pgsql::foreign_key_name(&new.name, fk));
+            let name = ident(&pgsql::foreign_key_name(new, fk));
             let drop = format!("{} DROP CONSTRAINT {name}", alter(&new.name));
             match old.foreign_keys.iter().find(|o| same_key(o, fk)) {
                 Some(o) if o.on_delete == fk.on_delete => {}
@@ -1135,10 +1135,10 @@ impl Plan {
                     .forward(Stage::AddConstraints, drop.clone())
                     .forward(
                         Stage::AddConstraints,
-                        pgsql::add_foreign_key(&new.name, fk, false),
+                        pgsql::add_foreign_key(new, fk, false),
                     )
                     .rollback(Undo::AlterBack, drop)
-                    .rollback(Undo::AlterBack, pgsql::add_foreign_key(&new.name, o, false)),
+                    .rollback(Undo::AlterBack, pgsql::add_foreign_key(new, o, false)),
                 ),
                 None => {
                     let orphan = fk
@@ -1175,7 +1175,7 @@ impl Plan {
                             ),
                             names.iter().any(|n| added.contains(n)),
                         )
-                        .forward(Stage::AddConstraints, pgsql::add_foreign_key(&new.name, fk, true))
+                        .forward(Stage::AddConstraints, pgsql::add_foreign_key(new, fk, true))
                         .forward(
                             Stage::Validate,
                             format!("{} VALIDATE CONSTRAINT {name}", alter(&new.name)),
@@ -1190,7 +1190,7 @@ impl Plan {
             .iter()
             .filter(|o| !new.foreign_keys.iter().any(|n| same_key(o, n)))
         {
-            let name = ident(&pgsql::foreign_key_name(&old.name, fk));
+            let name = ident(&pgsql::foreign_key_name(old, fk));
             self.push(
                 ChangeBuilder::new(
                     Class::NonBreaking,
@@ -1209,7 +1209,7 @@ impl Plan {
                 )
                 .rollback(
                     Undo::RestoreConstraints,
-                    pgsql::add_foreign_key(&old.name, fk, false),
+                    pgsql::add_foreign_key(old, fk, false),
                 ),
             );
         }

@@ -385,6 +385,14 @@ impl Reader<'_> {
             comment: None,
         };
         for option in &def.options {
+            let single = std::slice::from_ref(&column_name);
+            let key = match &option.option {
+                ColumnOption::PrimaryKey(_) => Some(model::ConstraintKey::PrimaryKey),
+                ColumnOption::Unique(_) => Some(model::ConstraintKey::Unique(single)),
+                ColumnOption::ForeignKey(_) => Some(model::ConstraintKey::ForeignKey(single)),
+                _ => None,
+            };
+            record_name(table, key, option.name.as_ref());
             match &option.option {
                 ColumnOption::Null => column.nullable = true,
                 ColumnOption::NotNull => column.nullable = false,
@@ -429,17 +437,39 @@ impl Reader<'_> {
         match constraint {
             TableConstraint::PrimaryKey(pk) => {
                 table.primary_key = key_columns(&pk.columns, "a primary key", s)?;
+                record_name(
+                    table,
+                    Some(model::ConstraintKey::PrimaryKey),
+                    pk.name.as_ref(),
+                );
             }
             TableConstraint::Unique(u) => {
                 let columns = key_columns(&u.columns, "a unique constraint", s)?;
-                push_unique(table, columns);
+                let key = model::ConstraintKey::Unique(&columns);
+                let recorded = u
+                    .name
+                    .as_ref()
+                    .map(|n| (model::constraint_key(key), name(n)));
+                push_unique(table, columns.clone());
+                if let Some((key, n)) = recorded {
+                    table.constraint_names.insert(key, n);
+                }
             }
-            TableConstraint::ForeignKey(fk) => table.foreign_keys.push(model::ForeignKey {
-                columns: fk.columns.iter().map(name).collect(),
-                table: last(&fk.foreign_table),
-                ref_columns: fk.referred_columns.iter().map(name).collect(),
-                on_delete: on_delete(fk.on_delete),
-            }),
+            TableConstraint::ForeignKey(fk) => {
+                let columns: Vec<String> = fk.columns.iter().map(name).collect();
+                let key = model::ConstraintKey::ForeignKey(&columns);
+                if let Some(n) = &fk.name {
+                    table
+                        .constraint_names
+                        .insert(model::constraint_key(key), name(n));
+                }
+                table.foreign_keys.push(model::ForeignKey {
+                    columns,
+                    table: last(&fk.foreign_table),
+                    ref_columns: fk.referred_columns.iter().map(name).collect(),
+                    on_delete: on_delete(fk.on_delete),
+                });
+            }
             // Read from the text by `Statement::checks`.
             TableConstraint::Check(_) => {}
             other => {
@@ -782,6 +812,20 @@ fn output_name(e: &sql::Expr) -> String {
 
 fn is_autoincrement(t: &Token) -> bool {
     matches!(t, Token::Word(w) if w.value.eq_ignore_ascii_case("AUTOINCREMENT"))
+}
+
+/// Keeps a constraint's own name (`CONSTRAINT accounts_email_uq UNIQUE`),
+/// so that scripts drop it by that name.
+fn record_name(
+    table: &mut model::Table,
+    key: Option<model::ConstraintKey<'_>>,
+    given: Option<&sqlparser::ast::Ident>,
+) {
+    if let (Some(key), Some(given)) = (key, given) {
+        table
+            .constraint_names
+            .insert(model::constraint_key(key), name(given));
+    }
 }
 
 fn push_unique(table: &mut model::Table, columns: Vec<String>) {

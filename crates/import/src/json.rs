@@ -133,6 +133,7 @@ fn table(name: &str, t: TableJson) -> Result<model::Table, ImportError> {
             })
             .collect(),
         rows_estimate: t.rows,
+        constraint_names: Default::default(),
     })
 }
 

@@ -34,11 +34,43 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// The catalog's row estimate, when it has one.
     pub rows_estimate: Option<u64>,
+    /// The names the database gave its constraints, by [`constraint_key`]
+    /// (readers of a live catalog fill it), so that scripts drop a
+    /// constraint by its real name. Not part of what the schema means:
+    /// schemas compare equal whatever their constraints are called.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub constraint_names: std::collections::BTreeMap<String, String>,
+}
+
+/// What a constraint is, independent of its name: `primary key`,
+/// `unique (a, b)`, `foreign key (a)`, `check (<canonical text>)`.
+pub enum ConstraintKey<'a> {
+    PrimaryKey,
+    Unique(&'a [String]),
+    ForeignKey(&'a [String]),
+    Check(&'a str),
+}
+
+/// The key of [`Table::constraint_names`].
+pub fn constraint_key(key: ConstraintKey<'_>) -> String {
+    match key {
+        ConstraintKey::PrimaryKey => "primary key".to_owned(),
+        ConstraintKey::Unique(columns) => format!("unique ({})", columns.join(", ")),
+        ConstraintKey::ForeignKey(columns) => format!("foreign key ({})", columns.join(", ")),
+        ConstraintKey::Check(sql) => format!("check ({})", crate::sqltext::canonical_expr(sql)),
+    }
 }
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// The database's name for a constraint, when a reader recorded it.
+    pub fn constraint_name(&self, key: ConstraintKey<'_>) -> Option<&str> {
+        self.constraint_names
+            .get(&constraint_key(key))
+            .map(String::as_str)
     }
 }
 

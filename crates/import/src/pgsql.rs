@@ -9,7 +9,9 @@
 //! is named after a hash of its text so that the same check has the same
 //! name in every script that creates or drops it.
 
-use crate::model::{Column, Default, ForeignKey, Index, Procedure, Schema, Table, View};
+use crate::model::{
+    Column, ConstraintKey, Default, ForeignKey, Index, Procedure, Schema, Table, View,
+};
 
 /// `"name"` with inner quotes doubled.
 pub fn ident(name: &str) -> String {
@@ -49,23 +51,36 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-pub fn primary_key_name(table: &str) -> String {
-    object_name(format!("{table}_pkey"))
+pub fn primary_key_name(t: &Table) -> String {
+    t.constraint_name(ConstraintKey::PrimaryKey)
+        .map_or_else(|| object_name(format!("{}_pkey", t.name)), str::to_owned)
 }
 
-pub fn unique_name(table: &str, columns: &[String]) -> String {
-    object_name(format!("{table}_{}_key", columns.join("_")))
+pub fn unique_name(t: &Table, columns: &[String]) -> String {
+    t.constraint_name(ConstraintKey::Unique(columns))
+        .map_or_else(
+            || object_name(format!("{}_{}_key", t.name, columns.join("_"))),
+            str::to_owned,
+        )
 }
 
-pub fn foreign_key_name(table: &str, fk: &ForeignKey) -> String {
-    object_name(format!("{table}_{}_fkey", fk.columns.join("_")))
+pub fn foreign_key_name(t: &Table, fk: &ForeignKey) -> String {
+    t.constraint_name(ConstraintKey::ForeignKey(&fk.columns))
+        .map_or_else(
+            || object_name(format!("{}_{}_fkey", t.name, fk.columns.join("_"))),
+            str::to_owned,
+        )
 }
 
-/// A check's name from its canonical text, the same wherever it is written.
-pub fn check_name(table: &str, check: &str) -> String {
-    let canonical = crate::compat::canonical_check(check);
+/// A check's name: the database's, or one from its canonical text, the
+/// same wherever it is written.
+pub fn check_name(t: &Table, check: &str) -> String {
+    if let Some(name) = t.constraint_name(ConstraintKey::Check(check)) {
+        return name.to_owned();
+    }
+    let canonical = crate::sqltext::canonical_expr(check);
     let hash = format!("{:08x}", fnv(canonical.as_bytes()) as u32);
-    object_name(format!("{table}_check_{hash}"))
+    object_name(format!("{}_check_{hash}", t.name))
 }
 
 pub fn not_null_check_name(table: &str, column: &str) -> String {
@@ -106,21 +121,21 @@ pub fn create_table(t: &Table) -> String {
     if !t.primary_key.is_empty() {
         lines.push(format!(
             "CONSTRAINT {} PRIMARY KEY ({})",
-            ident(&primary_key_name(&t.name)),
+            ident(&primary_key_name(t)),
             idents(&t.primary_key)
         ));
     }
     for u in &t.unique {
         lines.push(format!(
             "CONSTRAINT {} UNIQUE ({})",
-            ident(&unique_name(&t.name, u)),
+            ident(&unique_name(t, u)),
             idents(u)
         ));
     }
     for check in &t.checks {
         lines.push(format!(
             "CONSTRAINT {} CHECK ({check})",
-            ident(&check_name(&t.name, check))
+            ident(&check_name(t, check))
         ));
     }
     format!(
@@ -132,11 +147,11 @@ pub fn create_table(t: &Table) -> String {
 
 /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …`, optionally `NOT VALID`
 /// (checked for new rows at once, for existing rows by `VALIDATE`).
-pub fn add_foreign_key(table: &str, fk: &ForeignKey, not_valid: bool) -> String {
+pub fn add_foreign_key(t: &Table, fk: &ForeignKey, not_valid: bool) -> String {
     let mut out = format!(
         "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-        ident(table),
-        ident(&foreign_key_name(table, fk)),
+        ident(&t.name),
+        ident(&foreign_key_name(t, fk)),
         idents(&fk.columns),
         ident(&fk.table),
         idents(&fk.ref_columns)
@@ -282,7 +297,7 @@ pub fn create_schema(schema: &Schema) -> Vec<String> {
         out.extend(
             t.foreign_keys
                 .iter()
-                .map(|fk| add_foreign_key(&t.name, fk, false)),
+                .map(|fk| add_foreign_key(t, fk, false)),
         );
     }
     for t in &schema.tables {

@@ -16,11 +16,13 @@ fn read(name: &str, dialect: Dialect) -> Schema {
 }
 
 /// What two readers must agree on. MySQL's `ON UPDATE` has no DDL in
-/// PostgreSQL or SQLite, so it is cleared; checks and view bodies are
-/// compared in their canonical spelling.
+/// PostgreSQL or SQLite, so it is cleared, and so are constraint names,
+/// which JSON does not have; checks and view bodies are compared in their
+/// canonical spelling.
 fn comparable(mut schema: Schema) -> Schema {
     schema.name = None;
     for t in &mut schema.tables {
+        t.constraint_names.clear();
         for c in &mut t.columns {
             c.on_update = None;
         }
@@ -335,4 +337,24 @@ fn an_unsupported_object_is_named() {
     let err = ddl::read("COMMENT ON COLUMN nope.c IS 'x';", Dialect::Postgres)
         .expect_err("unknown table");
     assert!(err.message.contains("`nope`"), "{err}");
+}
+
+/// `CONSTRAINT name …` is kept, so that scripts drop it by that name.
+#[test]
+fn constraint_names_are_kept() {
+    let schema = ddl::read(
+        "CREATE TABLE o (id bigint PRIMARY KEY);
+         CREATE TABLE a (id bigint CONSTRAINT a_id_pk PRIMARY KEY,
+                         email text CONSTRAINT a_email_uq UNIQUE,
+                         owner bigint,
+                         CONSTRAINT a_owner_fk FOREIGN KEY (owner) REFERENCES o (id));",
+        Dialect::Postgres,
+    )
+    .expect("reads");
+    let a = schema.table("a").expect("a");
+    assert_eq!(
+        a.constraint_names.values().collect::<Vec<_>>(),
+        ["a_owner_fk", "a_id_pk", "a_email_uq"]
+    );
+    assert!(schema.table("o").expect("o").constraint_names.is_empty());
 }

@@ -3,7 +3,9 @@
 
 use crate::text::{column_default, column_type, split_top_level, strip_outer_parens};
 use crate::Error;
-use cutover_import::{Column, ForeignKey, Index, Procedure, Schema, Table, View};
+use cutover_import::{
+    constraint_key, Column, ConstraintKey, ForeignKey, Index, Procedure, Schema, Table, View,
+};
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, IsolationLevel, Row, Transaction};
 use std::collections::HashMap;
@@ -106,6 +108,21 @@ fn read(tx: &mut Transaction<'_>, schema: &str) -> Result<Schema, Error> {
         let kind: String = get(&row, 1, w)?;
         let name: String = get(&row, 2, w)?;
         let keys: Vec<String> = get(&row, 3, w)?;
+        // The real names, so that scripts drop what is there.
+        let key = match kind.as_str() {
+            "p" => Some(constraint_key(ConstraintKey::PrimaryKey)),
+            "u" => Some(constraint_key(ConstraintKey::Unique(&keys))),
+            "f" => Some(constraint_key(ConstraintKey::ForeignKey(&keys))),
+            "c" => Some(constraint_key(ConstraintKey::Check(check_body(&get::<
+                String,
+            >(
+                &row, 8, w,
+            )?)))),
+            _ => None,
+        };
+        if let Some(key) = key {
+            table.constraint_names.insert(key, name.clone());
+        }
         match kind.as_str() {
             "p" => table.primary_key = keys,
             "u" => table.unique.push(keys),

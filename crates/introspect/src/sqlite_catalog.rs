@@ -252,6 +252,9 @@ fn table(conn: &Connection, name: &str, without_rowid: bool, what: &str) -> Resu
         checks: Vec::new(),
         indexes: plain,
         rows_estimate: None,
+        // The scripts `compat` writes are PostgreSQL's: SQLite's names are
+        // not needed.
+        constraint_names: Default::default(),
     })
 }
 

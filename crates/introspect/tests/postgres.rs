@@ -5,7 +5,8 @@
 mod pg;
 
 use cutover_import::{
-    Column, ColumnType, Default, ForeignKey, Index, Procedure, Schema, Table, View,
+    constraint_key, Column, ColumnType, ConstraintKey, Default, ForeignKey, Index, Procedure,
+    Schema, Table, View,
 };
 
 fn column(name: &str, ty: &str, params: &[u32], nullable: bool) -> Column {
@@ -164,7 +165,26 @@ fn introspect_postgres_schema_is_read_into_the_model() {
     let viewdef = viewdef.trim().trim_end_matches(';').trim_end().to_owned();
     assert!(viewdef.starts_with("SELECT"), "{viewdef}");
 
-    let schema = cutover_introspect::postgres(&mut db, "public").expect("introspect");
+    let mut schema = cutover_introspect::postgres(&mut db, "public").expect("introspect");
+    // Constraint names are kept apart from the schema's meaning: checked
+    // here, then set aside for the comparison.
+    let customers_names = &schema.tables[0].constraint_names;
+    assert_eq!(
+        customers_names.get(&constraint_key(ConstraintKey::Check("email LIKE '%@%'"))),
+        Some(&"a_email_has_at".to_owned()),
+        "{customers_names:?}"
+    );
+    assert_eq!(
+        customers_names.get(&constraint_key(ConstraintKey::Check("balance >= -1"))),
+        Some(&"z_balance_floor".to_owned())
+    );
+    assert_eq!(
+        customers_names.get(&constraint_key(ConstraintKey::PrimaryKey)),
+        Some(&"customers_pkey".to_owned())
+    );
+    for t in &mut schema.tables {
+        t.constraint_names.clear();
+    }
 
     let customers = Table {
         name: "customers".into(),
@@ -207,6 +227,7 @@ fn introspect_postgres_schema_is_read_into_the_model() {
         // `lower(email)` is an expression index: skipped.
         indexes: vec![],
         rows_estimate: Some(3),
+        constraint_names: std::collections::BTreeMap::new(),
     };
     let measurements = Table {
         name: "measurements".into(),
@@ -288,6 +309,7 @@ fn introspect_postgres_schema_is_read_into_the_model() {
             },
         ],
         rows_estimate: Some(2),
+        constraint_names: std::collections::BTreeMap::new(),
     };
     let regions = Table {
         name: "regions".into(),

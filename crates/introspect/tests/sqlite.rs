@@ -139,6 +139,7 @@ fn sqlite_file_is_read_into_the_model() {
         checks: strings(&["balance >= -1", "email LIKE '%@%'"]),
         indexes: vec![],
         rows_estimate: Some(3),
+        constraint_names: std::collections::BTreeMap::new(),
     };
     let events = Table {
         name: "events".into(),
@@ -216,6 +217,7 @@ fn sqlite_file_is_read_into_the_model() {
             },
         ],
         rows_estimate: Some(2),
+        constraint_names: std::collections::BTreeMap::new(),
     };
     let regions = Table {
         name: "regions".into(),
