@@ -107,6 +107,14 @@ fn reads(ir: &Ir, kind: &CheckKind) -> Vec<String> {
             out.push(sys(*target));
             out.push("quarantine".into());
         }
+        CheckKind::Reconcile { map, .. } => {
+            let m = ir.map(*map);
+            for s in &m.sources {
+                out.push(sys(s.table));
+            }
+            out.push(sys(m.target));
+            out.push("quarantine".into());
+        }
         CheckKind::Sample { map, .. } => {
             for (i, m) in ir.maps.iter().enumerate() {
                 if map.is_none_or(|x| x.0 as usize == i) {

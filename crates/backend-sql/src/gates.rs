@@ -459,6 +459,12 @@ impl Gates<'_> {
                 target,
                 columns,
             } => self.checksum(*source, *target, columns),
+            CheckKind::Reconcile { map, .. } => Ok(Query {
+                violations: self.recompute(*map, None)?,
+                checked: Some(self.count(ir.map(*map).source())),
+                meaning: "a key whose source row, with the map applied, is missing in the target or differs from it (the differing columns named), a rejected row in the target or not in the quarantine, or a loaded target row no source row gives".into(),
+                pii: Vec::new(),
+            }),
             CheckKind::Sample { rows, map } => {
                 let maps: Vec<MapId> = match map {
                     Some(m) => vec![*m],
@@ -466,7 +472,7 @@ impl Gates<'_> {
                 };
                 let mut parts = Vec::new();
                 for m in maps {
-                    parts.push(self.sample(m, *rows)?);
+                    parts.push(self.recompute(m, Some(*rows))?);
                 }
                 Ok(Query {
                     violations: parts.join("\nUNION ALL\n"),
@@ -768,7 +774,11 @@ impl Gates<'_> {
     /// `sample N recompute` for one map: N source rows (or groups), chosen
     /// by a hash of the source key and the batch id, recomputed and
     /// compared with the target row by key.
-    fn sample(&self, map: MapId, rows: u64) -> Result<String, Unsupported> {
+    /// Source rows recomputed with the map and compared with the target
+    /// by key: a sample of `rows` rows (in an order that changes with each
+    /// batch), or with `None` every row, and then also the loaded target
+    /// rows that no source row gives (reconciliation).
+    fn recompute(&self, map: MapId, sample: Option<u64>) -> Result<String, Unsupported> {
         let ir = self.ir;
         let d = self.d;
         let m = ir.map(map);
@@ -776,7 +786,18 @@ impl Gates<'_> {
         let p = plan(ir, d, self.compiler, map, true)?;
         let grouped = !m.group_by.is_empty();
         let batch = format!("CAST({} AS text)", current_batch(d));
-        let staged = if grouped {
+        let staged = if sample.is_none() {
+            if grouped {
+                p.stage_query(d, ir)
+            } else {
+                p.stage_select(
+                    d,
+                    ir,
+                    &format!("SELECT a.*\n  FROM (\n{}\n  ) AS a", indent(&p.layer_a)),
+                )
+            }
+        } else if grouped {
+            let rows = sample.unwrap_or(0);
             let keys: Vec<String> = (0..m.group_by.len())
                 .map(|i| {
                     format!(
@@ -792,6 +813,7 @@ impl Gates<'_> {
                 keys.join(", ")
             )
         } else {
+            let rows = sample.unwrap_or(0);
             let sampled = format!(
                 "SELECT a.*\n  FROM (\n{}\n  ) AS a\n ORDER BY {}, {}\n LIMIT {rows}",
                 indent(&p.layer_a),
@@ -863,7 +885,7 @@ impl Gates<'_> {
             tk = self.id("cutover_target_key"),
             df = self.id("cutover_differs")
         );
-        Ok(format!(
+        let compared = format!(
             "SELECT {} AS {}, {key_shown} AS {}, {problem} AS {}\n  FROM (\n  SELECT s.*, t.{first_key} AS {}, ({differs}) AS {}\n    FROM (\n{}\n    ) AS s\n    LEFT JOIN {} AS t ON {}\n  ) AS s\n WHERE (s.{reason} IS NULL AND (s.{} IS NULL OR s.{} <> ''))\n    OR (s.{reason} IS NOT NULL AND (s.{} IS NOT NULL OR NOT {quarantined}))",
             d.text(&m.name),
             self.id("map"),
@@ -877,6 +899,43 @@ impl Gates<'_> {
             self.id("cutover_target_key"),
             self.id("cutover_differs"),
             self.id("cutover_target_key"),
+        );
+        if sample.is_some() {
+            return Ok(compared);
+        }
+        // Rows a load wrote (tagged with a batch) that no source row gives
+        // any more: deleted at the source, or written by someone else.
+        let target_key: Vec<String> = tt
+            .primary_key
+            .iter()
+            .map(|c| {
+                let col = ir.column(*c);
+                self.text(&format!("t.{}", self.id(&col.name)), col.ty.kind)
+            })
+            .collect::<Result<_, _>>()?;
+        let shown = if target_key.len() == 1 {
+            target_key[0].clone()
+        } else {
+            target_key.join(" || ',' || ")
+        };
+        let matched: Vec<String> = tt
+            .primary_key
+            .iter()
+            .map(|c| {
+                let n = self.id(&ir.column(*c).name);
+                format!("s.{n} = t.{n}")
+            })
+            .collect();
+        Ok(format!(
+            "{compared}\nUNION ALL\nSELECT {} AS {}, {shown} AS {}, 'extra in the target' AS {}\n  FROM {} AS t\n WHERE t.{} IS NOT NULL\n   AND NOT EXISTS (\n  SELECT 1\n    FROM (\n{}\n    ) AS s\n   WHERE s.{reason} IS NULL AND {}\n)",
+            d.text(&m.name),
+            self.id("map"),
+            self.id("source_key"),
+            self.id("problem"),
+            self.table(m.target),
+            self.id(crate::schema::BATCH_COLUMN),
+            indent(&indent(&staged)),
+            matched.join(" AND "),
         ))
     }
 

@@ -791,6 +791,98 @@ fn a_tampered_target_fails_the_checksum_and_the_count() {
     );
 }
 
+/// `reconcile MAP` compares every source row, with the map applied, with
+/// the target by key: after a clean load it finds nothing; after the
+/// target is tampered with it names the changed key with its column, the
+/// deleted key, and the row no source row gives, the same on both
+/// databases.
+#[test]
+fn reconcile_names_differing_missing_and_extra_keys() {
+    let text = format!(
+        "{}\ngate reconciled after load {{\n  reconcile accounts show 5\n}}\n",
+        spec_text("crm")
+    );
+    let compiled = cutover_check::compile(&text);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let ir = compiled.ir.expect("ir");
+    let rows = sources(&ir, &root().join("examples/crm/data"));
+    let run = |db: &mut dyn Db, d: &dyn Dialect| -> (CheckRun, CheckRun) {
+        let scripts = scripts(&ir, d, &text);
+        db.run(&source_sql(&ir, d, &rows));
+        db.run(&scripts["10_schema.sql"]);
+        db.run(&scripts["30_load.sql"]);
+        let reconcile = |db: &mut dyn Db| {
+            run_checks(
+                db,
+                d,
+                &ir,
+                &text,
+                &scripts["40_validate.sql"],
+                Timing::AfterLoad,
+            )
+            .into_iter()
+            .find(|c| c.gate == "reconciled")
+            .expect("the reconcile check")
+        };
+        let clean = reconcile(db);
+        let accounts = d.table("crm", "accounts");
+        let mut tamper =
+            format!("UPDATE {accounts} SET first_name = 'Tampered' WHERE legacy_cust_id = 1001;\n");
+        for child in ["addresses", "contacts", "opportunities", "order_summaries"] {
+            tamper.push_str(&format!(
+                "DELETE FROM {} WHERE account_id IN (SELECT account_id FROM {accounts} WHERE legacy_cust_id = 1002);\n",
+                d.table("crm", child)
+            ));
+        }
+        tamper.push_str(&format!(
+            "DELETE FROM {accounts} WHERE legacy_cust_id = 1002;
+             INSERT INTO {accounts} (account_id, legacy_cust_id, first_name, last_name, account_status, migrated_at, cutover_batch_id)
+             SELECT '00000000-0000-4000-8000-000000000001', 999999, first_name, last_name, account_status, migrated_at, cutover_batch_id
+               FROM {accounts} WHERE legacy_cust_id = 1003;"
+        ));
+        db.run(&tamper);
+        (clean, reconcile(db))
+    };
+    let mut lite_db = sqlite(&ir);
+    let (clean, tampered) = run(&mut lite_db, &Sqlite);
+    assert!(clean.passed, "{:?}", clean.rows);
+    assert!(!tampered.passed);
+    let mut problems: Vec<String> = tampered
+        .rows
+        .iter()
+        .map(|r| r[2].clone().unwrap_or_default())
+        .collect();
+    problems.sort();
+    assert_eq!(
+        problems,
+        [
+            "differs: first_name",
+            "extra in the target",
+            "missing in the target"
+        ],
+        "{:?}",
+        tampered.rows
+    );
+    let extra = tampered
+        .rows
+        .iter()
+        .find(|r| r[2].as_deref() == Some("extra in the target"))
+        .expect("extra row");
+    assert_eq!(
+        extra[1].as_deref(),
+        Some("00000000-0000-4000-8000-000000000001")
+    );
+    if let Some(mut db) = postgres("reconcile_crm") {
+        let (pg_clean, pg_tampered) = run(&mut db, &Postgres);
+        assert!(pg_clean.passed, "{:?}", pg_clean.rows);
+        same_checks(
+            std::slice::from_ref(&tampered),
+            std::slice::from_ref(&pg_tampered),
+            "reconcile: sqlite vs postgres",
+        );
+    }
+}
+
 /// Names that break naive SQL (reserved words, quotes, spaces, capitals,
 /// non-ASCII) and values with quotes: the full sequence runs on both
 /// databases like the evaluator, and every check passes.

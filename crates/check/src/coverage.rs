@@ -22,6 +22,9 @@ impl Checker<'_> {
             for e in map.expressions() {
                 columns_read(e, &mut used);
             }
+            // A batch keyset and a sync watermark are read by the load.
+            used.extend(map.batch.as_ref().map(|b| (0, b.column)));
+            used.extend(map.incremental.as_ref().map(|i| (0, i.column)));
             for s in &map.sources {
                 mapped_tables.insert(s.table);
             }

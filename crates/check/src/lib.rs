@@ -15,6 +15,7 @@ mod coverage;
 mod examples;
 mod facts;
 mod keys;
+mod phased;
 mod rules;
 
 pub use facts::{FactFinder, Facts};
@@ -53,6 +54,7 @@ pub fn check(ir: &Ir) -> Vec<Diagnostic> {
     c.keys();
     c.lookups();
     c.grouping();
+    c.phased();
     c.gates(&facts);
     c.rollback();
     c.phases();

@@ -192,6 +192,29 @@ impl Checker<'_> {
                             }
                         }
                     }
+                    CheckKind::Reconcile { map, show } => {
+                        if *show == 0 {
+                            let d = Diagnostic::new(
+                                codes::THRESHOLD_RANGE,
+                                "`reconcile … show 0` shows no differing key",
+                            )
+                            .primary(c.span, "zero keys")
+                            .help("show at least one key, or leave `show` out for 20");
+                            self.report(d);
+                        }
+                        if key_of(ir, *map).is_none() {
+                            let d = Diagnostic::new(
+                                codes::RECONCILE_NEEDS_KEY,
+                                format!(
+                                    "`reconcile` needs a key, but map `{}` has none",
+                                    ir.map(*map).name
+                                ),
+                            )
+                            .primary(c.span, "cannot pair source rows with target rows")
+                            .help("give the map a `key` assignment");
+                            self.report(d);
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -493,7 +516,7 @@ fn check_tables(k: &CheckKind) -> Vec<cutover_ir::TableId> {
             v
         }
         CheckKind::Checksum { source, target, .. } => vec![*source, *target],
-        CheckKind::Sample { .. } => Vec::new(),
+        CheckKind::Sample { .. } | CheckKind::Reconcile { .. } => Vec::new(),
         CheckKind::Metric(m) => m
             .left
             .iter()

@@ -72,12 +72,19 @@ pub mod codes {
     pub const LOAD_CYCLE: Code = Code("E0325");
     pub const NULL_LOOKUP_KEY: Code = Code("E0330");
     pub const PII_UNMASKED: Code = Code("E0340");
+    pub const BATCH_KEY: Code = Code("E0341");
+    pub const PHASED_GROUPED_MAP: Code = Code("E0342");
+    pub const INCREMENTAL_COLUMN_TYPE: Code = Code("E0343");
+    pub const SYNC_NEEDS_KEY: Code = Code("E0344");
+    pub const SKEW_ON_VERSION: Code = Code("E0345");
+    pub const ZERO_BATCH: Code = Code("E0346");
     pub const CHECKSUM_NONDETERMINISTIC: Code = Code("E0350");
     pub const SAMPLE_NEEDS_KEY: Code = Code("E0351");
     pub const THRESHOLD_RANGE: Code = Code("E0352");
     pub const FK_WITHOUT_REFERENCE: Code = Code("E0353");
     pub const CHECKSUM_UNMAPPED: Code = Code("E0354");
     pub const BEFORE_LOAD_TARGET: Code = Code("E0355");
+    pub const RECONCILE_NEEDS_KEY: Code = Code("E0356");
     pub const NO_ROLLBACK_STRATEGY: Code = Code("E0360");
     pub const TRUNCATE_EXISTING_DATA: Code = Code("E0361");
     pub const PHASE_CYCLE: Code = Code("E0370");
@@ -164,12 +171,19 @@ registry! {
     "E0325" Error "target foreign keys form a cycle" => "E0325.md",
     "E0330" Error "`null` key in a lookup" => "E0330.md",
     "E0340" Error "personal data flows into a target unmasked" => "E0340.md",
+    "E0341" Error "`batch by` a column that is not a unique, non-null key of the source" => "E0341.md",
+    "E0342" Error "`batch` or `incremental` on a grouped map" => "E0342.md",
+    "E0343" Error "`incremental by` a column that does not grow with changes" => "E0343.md",
+    "E0344" Error "`incremental` on a map without a key" => "E0344.md",
+    "E0345" Error "`skew` on a version column" => "E0345.md",
+    "E0346" Error "`batch 0`" => "E0346.md",
     "E0350" Error "checksum over a non-deterministic column" => "E0350.md",
     "E0351" Error "`sample … recompute` on a map without a key" => "E0351.md",
     "E0352" Error "threshold out of range" => "E0352.md",
     "E0353" Error "`fk … resolves` on a column without `references`" => "E0353.md",
     "E0354" Error "checksum over tables or columns no map connects" => "E0354.md",
     "E0355" Error "a `before load` gate reads a target table" => "E0355.md",
+    "E0356" Error "`reconcile` on a map without a key" => "E0356.md",
     "E0360" Error "rollback without a strategy" => "E0360.md",
     "E0361" Error "`truncate` on a target that already holds data" => "E0361.md",
     "E0370" Error "phases wait for each other" => "E0370.md",
@@ -365,6 +379,13 @@ mod tests {
             codes::FK_WITHOUT_REFERENCE,
             codes::CHECKSUM_UNMAPPED,
             codes::BEFORE_LOAD_TARGET,
+            codes::RECONCILE_NEEDS_KEY,
+            codes::BATCH_KEY,
+            codes::PHASED_GROUPED_MAP,
+            codes::INCREMENTAL_COLUMN_TYPE,
+            codes::SYNC_NEEDS_KEY,
+            codes::SKEW_ON_VERSION,
+            codes::ZERO_BATCH,
             codes::NO_ROLLBACK_STRATEGY,
             codes::TRUNCATE_EXISTING_DATA,
             codes::PHASE_CYCLE,

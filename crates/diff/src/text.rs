@@ -178,6 +178,9 @@ impl Writer<'_> {
                 None => format!("sample {rows} recompute"),
                 Some(m) => format!("sample {rows} recompute for {}", self.map_name(*m)),
             },
+            CheckKind::Reconcile { map, show } => {
+                format!("reconcile {} show {show}", self.map_name(*map))
+            }
             CheckKind::AssertRows { table, predicate } => format!(
                 "assert {}: {}",
                 self.ir.table_path(*table),

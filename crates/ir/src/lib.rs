@@ -294,7 +294,42 @@ pub struct Map {
     pub rules: Vec<RuleInfo>,
     pub assignments: Vec<Assignment>,
     pub drops: Vec<DroppedColumn>,
+    /// `batch N by column`: loaded in chunks, resumably.
+    pub batch: Option<Batch>,
+    /// `incremental by column …`: kept in sync after the initial load.
+    pub incremental: Option<Incremental>,
     pub span: Span,
+}
+
+/// `batch N by column`: chunks of `size` source rows in the order of
+/// `column` (of the map table), each committed with a checkpoint.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    pub size: u64,
+    pub column: ColumnId,
+    pub span: Span,
+}
+
+/// `incremental by column [skew D] [deletes …]`.
+#[derive(Clone, Debug)]
+pub struct Incremental {
+    /// The timestamp or version column of the map table that grows with
+    /// every change.
+    pub column: ColumnId,
+    /// How far behind the watermark a sync reads, in seconds.
+    pub skew_seconds: u64,
+    pub skew_span: Option<Span>,
+    pub deletes: Option<Deletes>,
+    pub span: Span,
+}
+
+/// How a sync learns of deleted source rows.
+#[derive(Clone, Debug)]
+pub enum Deletes {
+    /// A soft-delete flag: rows where it holds are removed from the target.
+    When(Expr),
+    /// Keys no longer in the source are removed from the target.
+    Missing { span: Span },
 }
 
 impl Map {
@@ -304,8 +339,8 @@ impl Map {
     }
 
     /// Every expression the map evaluates on its source rows: assignments
-    /// and their `else` fallbacks, the `where` filter, the group keys and
-    /// the join conditions.
+    /// and their `else` fallbacks, the `where` filter, the group keys, the
+    /// `deletes when` flag and the join conditions.
     pub fn expressions(&self) -> Vec<&Expr> {
         let mut out = Vec::new();
         for a in &self.assignments {
@@ -316,6 +351,13 @@ impl Map {
         }
         out.extend(self.filter.iter());
         out.extend(self.group_by.iter());
+        if let Some(Incremental {
+            deletes: Some(Deletes::When(e)),
+            ..
+        }) = &self.incremental
+        {
+            out.push(e);
+        }
         out.extend(
             self.sources
                 .iter()
@@ -605,6 +647,11 @@ pub enum CheckKind {
     Sample {
         rows: u64,
         map: Option<MapId>,
+    },
+    /// `reconcile map [show N]`: at most `show` differing keys listed.
+    Reconcile {
+        map: MapId,
+        show: u64,
     },
     AssertRows {
         table: TableId,

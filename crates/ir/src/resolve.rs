@@ -880,6 +880,8 @@ impl Resolver {
                 rules: Vec::new(),
                 assignments: Vec::new(),
                 drops: Vec::new(),
+                batch: None,
+                incremental: None,
                 span: m.span,
             };
             let scope = Scope::Tables(&scope_all);
@@ -915,6 +917,53 @@ impl Resolver {
             }
             ast::MapItem::GroupBy { exprs, .. } => {
                 map.group_by = exprs.iter().map(|e| self.expr(e, scope)).collect();
+            }
+            ast::MapItem::Batch { size, column, span } => {
+                if let Some(first) = &map.batch {
+                    let d = Diagnostic::new(codes::DUPLICATE, "a map has more than one `batch`")
+                        .primary(*span, "second `batch`")
+                        .secondary(first.span, "first `batch`")
+                        .help("a map is loaded in one kind of chunk; keep one `batch`");
+                    self.report(d);
+                    return;
+                }
+                // The keyset is a column of the map table itself.
+                if let Some(column) = self.column_in(map.source(), column) {
+                    map.batch = Some(Batch {
+                        size: *size,
+                        column,
+                        span: *span,
+                    });
+                }
+            }
+            ast::MapItem::Incremental(inc) => {
+                if let Some(first) = &map.incremental {
+                    let d =
+                        Diagnostic::new(codes::DUPLICATE, "a map has more than one `incremental`")
+                            .primary(inc.span, "second `incremental`")
+                            .secondary(first.span, "first `incremental`")
+                            .help("a map syncs by one column; keep one `incremental`");
+                    self.report(d);
+                    return;
+                }
+                let deletes = inc.deletes.as_ref().map(|d| match d {
+                    ast::Deletes::When(e) => {
+                        Deletes::When(self.condition(e, scope, "`deletes when`"))
+                    }
+                    ast::Deletes::Missing(span) => Deletes::Missing { span: *span },
+                });
+                if let Some(column) = self.column_in(map.source(), &inc.column) {
+                    map.incremental = Some(Incremental {
+                        column,
+                        skew_seconds: inc
+                            .skew
+                            .as_ref()
+                            .map_or(0, |d| (d.minutes * 60.0).round() as u64),
+                        skew_span: inc.skew.as_ref().map(|d| d.span),
+                        deletes,
+                        span: inc.span,
+                    });
+                }
             }
             ast::MapItem::Rule(r) => {
                 let index = map.rules.len();
@@ -2125,6 +2174,12 @@ impl Resolver {
                             map: None,
                         }),
                     },
+                    ast::CheckKind::Reconcile { map, show } => {
+                        self.map_ref(map).map(|m| CheckKind::Reconcile {
+                            map: m,
+                            show: show.unwrap_or(20),
+                        })
+                    }
                     ast::CheckKind::AssertRows { table, predicate } => {
                         self.find_table(table).map(|t| {
                             let scope = [(table.table.name.clone(), t)];

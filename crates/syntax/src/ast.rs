@@ -273,11 +273,42 @@ pub struct Join {
 /// A member of a map body.
 #[derive(Clone, Debug, PartialEq)]
 pub enum MapItem {
-    Where { expr: Expr, span: Span },
-    GroupBy { exprs: Vec<Expr>, span: Span },
+    Where {
+        expr: Expr,
+        span: Span,
+    },
+    GroupBy {
+        exprs: Vec<Expr>,
+        span: Span,
+    },
+    /// `batch N by column`
+    Batch {
+        size: u64,
+        column: Ident,
+        span: Span,
+    },
+    Incremental(Incremental),
     Rule(Rule),
     Assign(Assignment),
     Drop(DropColumns),
+}
+
+/// `incremental by column [skew D] [deletes when expr | deletes missing]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incremental {
+    pub column: Ident,
+    pub skew: Option<Duration>,
+    pub deletes: Option<Deletes>,
+    pub span: Span,
+}
+
+/// How a sync learns that a source row was deleted.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Deletes {
+    /// `deletes when expr`: a soft-delete flag.
+    When(Expr),
+    /// `deletes missing`: a key no longer in the source.
+    Missing(Span),
 }
 
 /// `rule ID "title" item` or `rule ID "title" { items }`
@@ -433,6 +464,11 @@ pub enum CheckKind {
     Sample {
         rows: u64,
         map: Option<MapRef>,
+    },
+    /// `reconcile map [show N]`
+    Reconcile {
+        map: MapRef,
+        show: Option<u64>,
     },
     AssertRows {
         table: TableRef,

@@ -90,6 +90,16 @@ impl<'s> Printer<'s> {
         self.src?.get(span.start as usize..span.end as usize)
     }
 
+    /// The whole number written after the last `word` in `span`
+    /// (`1_000` stays `1_000`), or `value` without a text.
+    fn number_after(&self, span: Span, word: &str, value: u64) -> String {
+        self.slice(span)
+            .and_then(|t| t.rsplit_once(&format!("{word} ")))
+            .and_then(|(_, t)| t.split_whitespace().next())
+            .filter(|n| is_digits(n))
+            .map_or_else(|| value.to_string(), str::to_owned)
+    }
+
     /// A token as written, or rendered from its value without a text.
     fn token(&self, span: Span, value: impl FnOnce() -> String) -> String {
         match self.slice(span) {
@@ -589,6 +599,37 @@ impl<'s> Printer<'s> {
                     format!("{head}\n{}{item}", pad(inner))
                 }
             }
+            MapItem::Batch { size, column, span } => format!(
+                "batch {} by {}",
+                self.number_after(*span, "batch", *size),
+                self.ident(column)
+            ),
+            MapItem::Incremental(inc) => {
+                let mut parts = vec![Doc::text(format!(
+                    "incremental by {}",
+                    self.ident(&inc.column)
+                ))];
+                if let Some(d) = &inc.skew {
+                    parts.push(Doc::Line);
+                    parts.push(Doc::text(format!(
+                        "skew {}",
+                        self.token(d.span, || d.text.clone())
+                    )));
+                }
+                match &inc.deletes {
+                    Some(Deletes::When(e)) => {
+                        parts.push(Doc::Line);
+                        parts.push(Doc::Cat(vec![Doc::text("deletes when "), self.expr(e)]));
+                    }
+                    Some(Deletes::Missing(_)) => {
+                        parts.push(Doc::Line);
+                        parts.push(Doc::text("deletes missing"));
+                    }
+                    None => {}
+                }
+                let doc = Doc::group(Doc::Nest(INDENT, Box::new(Doc::Cat(parts))));
+                render(&doc, indent, indent, WIDTH)
+            }
             MapItem::Assign(a) => self.assignment(a, indent, name_width),
             MapItem::Drop(d) => {
                 let columns: Vec<String> = d.columns.iter().map(|c| self.dotted(c)).collect();
@@ -777,6 +818,14 @@ impl<'s> Printer<'s> {
                 if let Some(m) = map {
                     s.push_str(" for ");
                     s.push_str(&self.map_ref(m));
+                }
+                Doc::text(s)
+            }
+            CheckKind::Reconcile { map, show } => {
+                let mut s = format!("reconcile {}", self.map_ref(map));
+                if let Some(n) = show {
+                    s.push_str(" show ");
+                    s.push_str(&self.number_after(c.span, "show", *n));
                 }
                 Doc::text(s)
             }
@@ -1351,7 +1400,10 @@ fn table_item_span(item: &TableItem) -> Span {
 
 fn map_item_span(item: &MapItem) -> Span {
     match item {
-        MapItem::Where { span, .. } | MapItem::GroupBy { span, .. } => *span,
+        MapItem::Where { span, .. }
+        | MapItem::GroupBy { span, .. }
+        | MapItem::Batch { span, .. } => *span,
+        MapItem::Incremental(i) => i.span,
         MapItem::Rule(r) => r.span,
         MapItem::Assign(a) => a.span,
         MapItem::Drop(d) => d.span,

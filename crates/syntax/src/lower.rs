@@ -108,6 +108,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_and
             | kw_as
             | kw_assert
+            | kw_batch
             | kw_because
             | kw_before
             | kw_between
@@ -118,6 +119,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_checksum
             | kw_count
             | kw_default
+            | kw_deletes
             | kw_drop
             | kw_else
             | kw_end
@@ -135,6 +137,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_group
             | kw_if
             | kw_in
+            | kw_incremental
             | kw_is
             | kw_join
             | kw_key
@@ -149,11 +152,13 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_null
             | kw_on
             | kw_or
+            | kw_missing
             | kw_owner
             | kw_phase
             | kw_pii
             | kw_primary
             | kw_recompute
+            | kw_reconcile
             | kw_ref
             | kw_references
             | kw_reject
@@ -163,6 +168,8 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_rows
             | kw_rule
             | kw_sample
+            | kw_show
+            | kw_skew
             | kw_source
             | kw_strategy
             | kw_table
@@ -422,6 +429,7 @@ fn duration(p: Pair<'_, Rule>) -> Duration {
     let (num, unit) = text.split_at(text.len() - 1);
     let n = decimal_value(&num.replace('_', ""));
     let minutes = match unit {
+        "s" => n / 60.0,
         "m" => n,
         "h" => n * 60.0,
         "d" => n * 60.0 * 24.0,
@@ -755,6 +763,45 @@ fn map_item(p: Pair<'_, Rule>) -> Result<MapItem> {
             exprs: Children::of(p).rest().map(expr).collect::<Result<_>>()?,
             span: s,
         },
+        Rule::batch_clause => {
+            let mut c = Children::of(p);
+            MapItem::Batch {
+                size: u64_of(&c.expect(Rule::integer)?, "a batch size")?,
+                column: next_ident(&mut c)?,
+                span: s,
+            }
+        }
+        Rule::incremental_clause => {
+            let mut c = Children::of(p);
+            let column = next_ident(&mut c)?;
+            let (mut skew, mut deletes) = (None, None);
+            for option in c.rest() {
+                let os = span(&option);
+                match option.as_rule() {
+                    Rule::skew if skew.is_some() => return Err(repeated_option("skew", os)),
+                    Rule::skew => {
+                        skew = Some(duration(Children::of(option).expect(Rule::duration)?))
+                    }
+                    Rule::deletes if deletes.is_some() => {
+                        return Err(repeated_option("deletes", os))
+                    }
+                    Rule::deletes => {
+                        let mut dc = Children::of(option);
+                        deletes = Some(match dc.optional(Rule::expr) {
+                            Some(e) => Deletes::When(expr(e)?),
+                            None => Deletes::Missing(os),
+                        });
+                    }
+                    _ => return Err(internal(option.as_rule(), os, "an incremental option")),
+                }
+            }
+            MapItem::Incremental(Incremental {
+                column,
+                skew,
+                deletes,
+                span: s,
+            })
+        }
         Rule::rule_def => {
             let mut c = Children::of(p);
             let id = ident(c.expect(Rule::rule_id)?)?;
@@ -1051,6 +1098,13 @@ fn check_kind(p: Pair<'_, Rule>) -> Result<CheckKind> {
         Rule::sample_check => CheckKind::Sample {
             rows: u64_of(&c.expect(Rule::integer)?, "a sample size")?,
             map: c.optional(Rule::map_ref).map(map_ref).transpose()?,
+        },
+        Rule::reconcile_check => CheckKind::Reconcile {
+            map: map_ref(c.expect(Rule::map_ref)?)?,
+            show: c
+                .optional(Rule::integer)
+                .map(|n| u64_of(&n, "a number of keys to show"))
+                .transpose()?,
         },
         Rule::assert_check => {
             let inner = c.next()?;

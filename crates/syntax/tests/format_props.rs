@@ -27,6 +27,13 @@ fn ident() -> impl Strategy<Value = Ident> {
         "key",
         "count",
         "status",
+        "batch",
+        "incremental",
+        "deletes",
+        "missing",
+        "skew",
+        "show",
+        "reconcile",
         "x1",
         "_tmp",
         "Order Total",
@@ -89,6 +96,7 @@ fn value() -> impl Strategy<Value = Value> {
 
 fn duration() -> impl Strategy<Value = Duration> {
     prop::sample::select(vec![
+        ("30s", 0.5),
         ("30m", 30.0),
         ("4h", 240.0),
         ("1.5h", 90.0),
@@ -415,6 +423,22 @@ fn map() -> impl Strategy<Value = Item> {
         2 => rule,
         5 => assignment().prop_map(MapItem::Assign),
         1 => drop_columns().prop_map(MapItem::Drop),
+        1 => (0u64..10_000_000, ident())
+            .prop_map(|(size, column)| MapItem::Batch { size, column, span: S }),
+        1 => (
+            ident(),
+            prop::option::of(duration()),
+            prop::option::of(prop_oneof![
+                expr().prop_map(Deletes::When),
+                Just(Deletes::Missing(S)),
+            ]),
+        )
+            .prop_map(|(column, skew, deletes)| MapItem::Incremental(Incremental {
+                column,
+                skew,
+                deletes,
+                span: S,
+            })),
     ];
     let join = (
         any::<bool>(),
@@ -574,6 +598,8 @@ fn gate() -> impl Strategy<Value = Item> {
         }),
         (1u64..100_000, prop::option::of(map_ref()))
             .prop_map(|(rows, map)| CheckKind::Sample { rows, map }),
+        (map_ref(), prop::option::of(0u64..1_000))
+            .prop_map(|(map, show)| CheckKind::Reconcile { map, show }),
         (table_ref(), expr())
             .prop_map(|(table, predicate)| CheckKind::AssertRows { table, predicate }),
         metric_compare().prop_map(CheckKind::AssertMetric),

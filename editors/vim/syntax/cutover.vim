@@ -35,6 +35,7 @@ syn keyword cutoverKeyword      after allow as assert because before by cast che
 syn keyword cutoverKeyword      default drop error expect fails fk for foreign given group join key
 syn keyword cutoverKeyword      left load not_null on owner pii primary recompute ref references
 syn keyword cutoverKeyword      rejected resolves rows sample strategy tolerance unique warn where
+syn keyword cutoverKeyword      batch deletes incremental missing reconcile show skew
 
 " ─── Types, built-in functions, known values ─────────────────────────────
 syn keyword cutoverType         bigint bool bytes char date decimal float int json smallint text
@@ -60,8 +61,8 @@ syn match   cutoverRuleId       "\%(\<\%(rule\|reject\)\s\+\)\@<=\a[A-Za-z0-9_]*
 
 " ─── Literals ─────────────────────────────────────────────────────────────
 syn match   cutoverNumber       "\<\d\%(_\=\d\)*\%(\.\d\%(_\=\d\)*\)\=\>"
-" Durations `3d`, percentages `0.5%`, rates `20_000/s`.
-syn match   cutoverDuration     "\<\d\%(_\=\d\)*\%(\.\d\%(_\=\d\)*\)\=[mhdw]\>"
+" Durations `30s`, `3d`, percentages `0.5%`, rates `20_000/s`.
+syn match   cutoverDuration     "\<\d\%(_\=\d\)*\%(\.\d\%(_\=\d\)*\)\=[smhdw]\>"
 syn match   cutoverPercentage   "\<\d\%(_\=\d\)*\%(\.\d\%(_\=\d\)*\)\=%"
 syn match   cutoverRate         "\<\d\%(_\=\d\)*\%(\.\d\%(_\=\d\)*\)\=/[smh]\>"
 
