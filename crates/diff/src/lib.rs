@@ -136,7 +136,8 @@ pub struct EntryChange {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MapDiff {
     pub name: String,
-    /// `sources` (tables and joins), `where`, `group by`.
+    /// `sources` (tables and joins), `where`, `group by`, `batch`,
+    /// `incremental`.
     pub changes: Vec<FieldChange>,
     pub columns_added: Vec<Assigned>,
     pub columns_removed: Vec<Assigned>,
@@ -668,6 +669,16 @@ fn maps(o: &Writer<'_>, n: &Writer<'_>) -> Section<MapDiff> {
                 b.filter.as_ref().map(|f| fragment(n.source, f.span)),
             ),
             change("group by", group(o, a), group(n, b)),
+            change(
+                "batch",
+                a.batch.as_ref().map(|x| fragment(o.source, x.span)),
+                b.batch.as_ref().map(|x| fragment(n.source, x.span)),
+            ),
+            change(
+                "incremental",
+                a.incremental.as_ref().map(|x| fragment(o.source, x.span)),
+                b.incremental.as_ref().map(|x| fragment(n.source, x.span)),
+            ),
         ]
         .into_iter()
         .flatten()

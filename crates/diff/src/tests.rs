@@ -168,6 +168,22 @@ fn columns_on_failure_and_where_of_a_map() {
     assert_eq!(s.tables.changed[0].columns_removed, vec!["body text"]);
 }
 
+/// Chunking and syncing a map are changes of the map.
+#[test]
+fn batch_and_incremental_of_a_map() {
+    let s = diff(&[(
+        "map legacy.customers -> crm.accounts {\n",
+        "map legacy.customers -> crm.accounts {\n  batch 500 by cust_id\n  incremental by cust_id\n",
+    )]);
+    assert_eq!(
+        s.maps.changed[0].changes,
+        vec![
+            fc("batch", None, Some("batch 500 by cust_id"), None),
+            fc("incremental", None, Some("incremental by cust_id"), None),
+        ]
+    );
+}
+
 #[test]
 fn maps_added_and_removed_by_name() {
     let s = diff(&[(
