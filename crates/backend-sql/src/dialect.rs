@@ -249,6 +249,47 @@ pub trait Dialect {
     fn session(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// The statements of one chunk of a `batch` map, repeated until a
+    /// chunk holds no key (`cutover_chunk` is empty), each chunk committed:
+    /// `pick` fills `cutover_chunk` with the chunk's keys (of type
+    /// `key_type`), `load` loads their rows. Without loops in the language,
+    /// the part is marked for the runner to repeat
+    /// ([`crate::load::CHUNK_BEGIN`]).
+    fn repeat_chunk(&self, session: &[String], pick: &str, load: &str, _key_type: &str) -> String {
+        let mut out = format!("{}\nBEGIN;\n", crate::load::CHUNK_BEGIN);
+        for s in session {
+            out.push_str(s);
+            out.push('\n');
+        }
+        out.push_str(pick);
+        out.push_str(load);
+        out.push_str("COMMIT;\n");
+        out.push_str(crate::load::CHUNK_END);
+        out.push('\n');
+        out
+    }
+
+    /// The stage of one chunk of a `batch` map: `select` holds
+    /// [`crate::load::CHUNK_LO`] and [`crate::load::CHUNK_HI`] where the
+    /// chunk's first and last key go; by default, subqueries of
+    /// `cutover_chunk`.
+    fn create_chunk_stage(&self, name: &str, select: &str) -> String {
+        let chunk = self.ident("cutover_chunk");
+        let k = self.ident("k");
+        self.create_stage(
+            name,
+            &select
+                .replace(
+                    crate::load::CHUNK_LO,
+                    &format!("(SELECT min({k}) FROM {chunk})"),
+                )
+                .replace(
+                    crate::load::CHUNK_HI,
+                    &format!("(SELECT max({k}) FROM {chunk})"),
+                ),
+        )
+    }
 }
 
 /// The SQL symbol of a comparison.

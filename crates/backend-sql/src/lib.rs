@@ -72,7 +72,11 @@ pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script
             text: header(
                 d,
                 spec,
-                "Load: every map as one set-based statement, in foreign-key order, in one transaction; rejected rows go to the quarantine.",
+                if ir.maps.iter().any(|m| m.batch.is_some()) {
+                    "Load: every map as one set-based statement, in foreign-key order; `batch` maps chunk by chunk, each chunk committed with a checkpoint, so that running the script again resumes a stopped load; rejected rows go to the quarantine."
+                } else {
+                    "Load: every map as one set-based statement, in foreign-key order, in one transaction; rejected rows go to the quarantine."
+                },
             ) + &load::load(ir, d, spec.sha256)?,
         },
         Script {

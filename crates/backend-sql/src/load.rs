@@ -141,22 +141,16 @@ fn start_time(d: &dyn Dialect) -> String {
 
 /// The load script's statements (without the header).
 pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsupported> {
-    // Chunked and incremental loads are checked but not generated yet
-    // (issue 12): refuse rather than load in one shot what the spec says
-    // to load otherwise.
-    for m in &ir.maps {
-        if let Some(b) = &m.batch {
-            return Err(
-                Unsupported::new("`batch` (chunked, resumable loads), not generated yet,")
-                    .at(b.span),
-            );
-        }
-        if let Some(i) = &m.incremental {
-            return Err(Unsupported::new(
-                "`incremental` (syncs after the initial load), not generated yet,",
-            )
-            .at(i.span));
-        }
+    // Incremental syncs are checked but not generated yet (issue 12):
+    // refuse rather than load in one shot what the spec says to sync.
+    if let Some(i) = ir.maps.iter().find_map(|m| m.incremental.as_ref()) {
+        return Err(Unsupported::new(
+            "`incremental` (syncs after the initial load), not generated yet,",
+        )
+        .at(i.span));
+    }
+    if ir.maps.iter().any(|m| m.batch.is_some()) {
+        return chunked_load(ir, d, spec_sha256);
     }
     let mut out = String::new();
     let id = |s: &str| d.ident(s);
@@ -185,7 +179,7 @@ pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
     }
     let compiler = Compiler::new(ir, d, clock(d));
     for m in map_order(ir) {
-        map_statements(ir, d, &compiler, m, &mut out).map_err(|u| u.at(ir.map(m).span))?;
+        map_statements(ir, d, &compiler, m, None, &mut out).map_err(|u| u.at(ir.map(m).span))?;
     }
     if let Some(a) = d.analyze(&d.meta_table("quarantine")) {
         let _ = writeln!(out, "{a}\n");
@@ -201,6 +195,252 @@ pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
     );
     Ok(out)
 }
+
+/// A load with `batch` maps: a sequence of transactions (the batch, each
+/// map, each chunk of a batched map, the end) instead of one, so that a
+/// stopped or crashed load keeps what it committed. Running it again
+/// resumes: the unfinished batch is reused, loaded rows are skipped as in
+/// any rerun, and a batched map starts after its last checkpoint.
+fn chunked_load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsupported> {
+    if strategy(ir) == RollbackStrategy::RestoreSnapshot {
+        let span = ir
+            .maps
+            .iter()
+            .find_map(|m| m.batch.as_ref())
+            .map(|b| b.span);
+        let u = Unsupported::new(
+            "`batch` with `strategy restore_snapshot` (a resumed load would snapshot its own rows)",
+        );
+        return Err(match span {
+            Some(s) => u.at(s),
+            None => u,
+        });
+    }
+    let id = |s: &str| d.ident(s);
+    let batches = d.meta_table("batches");
+    let mut out = String::new();
+    let begin = |out: &mut String| {
+        out.push_str("BEGIN;\n");
+        for s in d.session() {
+            let _ = writeln!(out, "{s}");
+        }
+    };
+    begin(&mut out);
+    let _ = writeln!(
+        out,
+        "\n-- A new batch, unless the last one of this spec is still loading: a\n-- stopped load resumes in it. Its start time is the run's clock (now()).\nINSERT INTO {batches} ({}, {}, {}, {})\nSELECT (SELECT COALESCE(max({}), 0) + 1 FROM {batches}), {}, {}, 'loading'\n WHERE NOT EXISTS (\n  SELECT 1 FROM {batches} AS b\n   WHERE b.{} = {} AND b.{} = 'loading' AND b.{} = {}\n);\nCOMMIT;\n",
+        id("batch_id"),
+        id("spec_sha256"),
+        id("started_at"),
+        id("status"),
+        id("batch_id"),
+        d.text(spec_sha256),
+        start_time(d),
+        id("batch_id"),
+        current_batch(d),
+        id("status"),
+        id("spec_sha256"),
+        d.text(spec_sha256),
+    );
+    // Chunk 0 of each batched map: whether its target held rows before
+    // this batch (1) or not (0), written once per batch.
+    begin(&mut out);
+    let checkpoints = d.meta_table("checkpoints");
+    for m in ir.maps.iter().filter(|m| m.batch.is_some()) {
+        let _ = writeln!(
+            out,
+            "INSERT INTO {checkpoints} ({}, {}, {}, {}, {}, {})\nSELECT {}, {}, 0, '', (SELECT count(*) FROM (SELECT 1 FROM {} LIMIT 1) AS t), {}\n WHERE NOT EXISTS (SELECT 1 FROM {checkpoints} AS c WHERE c.{} = {} AND c.{} = {} AND c.{} = 0);",
+            id("batch_id"),
+            id("map_name"),
+            id("chunk"),
+            id("last_key"),
+            id("rows"),
+            id("committed_at"),
+            current_batch(d),
+            d.text(&m.name),
+            qualified(ir, d, m.target),
+            start_time(d),
+            id("batch_id"),
+            current_batch(d),
+            id("map_name"),
+            d.text(&m.name),
+            id("chunk"),
+        );
+    }
+    out.push_str("COMMIT;\n\n");
+    let compiler = Compiler::new(ir, d, clock(d));
+    let mut unfinished = Vec::new();
+    for m in map_order(ir) {
+        let map = ir.map(m);
+        match &map.batch {
+            None => {
+                begin(&mut out);
+                map_statements(ir, d, &compiler, m, None, &mut out).map_err(|u| u.at(map.span))?;
+                out.push_str("COMMIT;\n\n");
+            }
+            Some(b) => {
+                let (pick, load) =
+                    chunk_statements(ir, d, &compiler, m, b).map_err(|u| u.at(map.span))?;
+                let _ = writeln!(
+                    out,
+                    "-- batch map {}: {} -> {}, in chunks of {} rows by {}",
+                    map.name,
+                    ir.table_path(map.source()),
+                    ir.table_path(map.target),
+                    b.size,
+                    ir.column(b.column).name
+                );
+                let key_type = d.column_type(ir.column(b.column).ty.kind);
+                out.push_str(&d.repeat_chunk(&d.session(), &pick, &load, &key_type));
+                out.push('\n');
+                unfinished.push(rows_left(ir, d, m, b));
+            }
+        }
+    }
+    begin(&mut out);
+    for m in ir.maps.iter().filter(|m| m.batch.is_some()) {
+        if let Some(a) = d.analyze(&qualified(ir, d, m.target)) {
+            let _ = writeln!(out, "{a}");
+        }
+    }
+    if let Some(a) = d.analyze(&d.meta_table("quarantine")) {
+        let _ = writeln!(out, "{a}\n");
+    }
+    let _ = writeln!(
+        out,
+        "-- Loaded once every batched map has read its last chunk.\nUPDATE {batches} SET {} = 'loaded', {} = {} WHERE {} = {}\n   AND NOT ({});\n\nCOMMIT;",
+        id("status"),
+        id("finished_at"),
+        start_time(d),
+        id("batch_id"),
+        current_batch(d),
+        unfinished.join("\n     OR "),
+    );
+    Ok(out)
+}
+
+/// The last checkpoint of a batched map in the current batch, as the
+/// key's type; NULL before the first chunk.
+fn last_checkpoint(ir: &Ir, d: &dyn Dialect, map: MapId, key: ColumnId) -> String {
+    let id = |s: &str| d.ident(s);
+    format!(
+        "(SELECT CAST(c.{} AS {}) FROM {} AS c WHERE c.{} = {} AND c.{} = {} AND c.{} > 0 ORDER BY c.{} DESC LIMIT 1)",
+        id("last_key"),
+        d.column_type(ir.column(key).ty.kind),
+        d.meta_table("checkpoints"),
+        id("batch_id"),
+        current_batch(d),
+        id("map_name"),
+        d.text(&ir.map(map).name),
+        id("chunk"),
+        id("chunk"),
+    )
+}
+
+/// The first key of the next chunk: the smallest key after the last
+/// checkpoint, or the smallest key before the first chunk; NULL when no
+/// key is left. Written so that each lookup is an index probe and the
+/// chunk an index range.
+fn next_key(ir: &Ir, d: &dyn Dialect, map: MapId, b: &cutover_ir::Batch) -> String {
+    let key = d.ident(&ir.column(b.column).name);
+    let source = qualified(ir, d, ir.map(map).source());
+    let last = last_checkpoint(ir, d, map, b.column);
+    format!(
+        "COALESCE((SELECT min(s.{key}) FROM {source} AS s WHERE s.{key} > {last}), CASE WHEN {last} IS NULL THEN (SELECT min(s.{key}) FROM {source} AS s) END)"
+    )
+}
+
+/// Whether source rows remain after the last checkpoint.
+fn rows_left(ir: &Ir, d: &dyn Dialect, map: MapId, b: &cutover_ir::Batch) -> String {
+    format!("{} IS NOT NULL", next_key(ir, d, map, b))
+}
+
+/// One chunk of a batched map: the statements that pick the next `size`
+/// keys after the last checkpoint into `cutover_chunk`, and those that
+/// load their rows and write the checkpoint. Once the keys are exhausted
+/// it loads nothing and writes no checkpoint.
+fn chunk_statements(
+    ir: &Ir,
+    d: &dyn Dialect,
+    compiler: &Compiler<'_>,
+    map: MapId,
+    b: &cutover_ir::Batch,
+) -> Result<(String, String), Unsupported> {
+    let id = |s: &str| d.ident(s);
+    let m = ir.map(map);
+    let key = id(&ir.column(b.column).name);
+    let chunk = id("cutover_chunk");
+    let next = next_key(ir, d, map, b);
+    let mut pick = String::new();
+    let _ = writeln!(pick, "DROP TABLE IF EXISTS {chunk};");
+    let _ = writeln!(
+        pick,
+        "{}",
+        d.create_stage(
+            "cutover_chunk",
+            &format!(
+                "SELECT s0.{key} AS {}\n  FROM {} AS s0\n WHERE s0.{key} >= {next}\n ORDER BY s0.{key}\n LIMIT {}",
+                id("k"),
+                qualified(ir, d, m.source()),
+                b.size
+            )
+        )
+    );
+    // The chunk is a contiguous range of keys: read as a range, it is an
+    // index scan of the source.
+    let c0 = id(&format!("c0_{}", ir.column(b.column).name));
+    let within = format!("{c0} >= {CHUNK_LO} AND {c0} <= {CHUNK_HI}");
+    let held_rows = format!(
+        "(SELECT c.{} FROM {} AS c WHERE c.{} = {} AND c.{} = {} AND c.{} = 0) > 0",
+        id("rows"),
+        d.meta_table("checkpoints"),
+        id("batch_id"),
+        current_batch(d),
+        id("map_name"),
+        d.text(&m.name),
+        id("chunk"),
+    );
+    let mut out = String::new();
+    map_statements(
+        ir,
+        d,
+        compiler,
+        map,
+        Some(&ChunkSql { within, held_rows }),
+        &mut out,
+    )?;
+    let checkpoints = d.meta_table("checkpoints");
+    let _ = writeln!(
+        out,
+        "INSERT INTO {checkpoints} ({}, {}, {}, {}, {}, {})\nSELECT {}, {}, (SELECT COALESCE(max(c.{}), 0) + 1 FROM {checkpoints} AS c WHERE c.{} = {} AND c.{} = {}), CAST(max({}) AS {}), count(*), {}\n  FROM {chunk}\nHAVING count(*) > 0;",
+        id("batch_id"),
+        id("map_name"),
+        id("chunk"),
+        id("last_key"),
+        id("rows"),
+        id("committed_at"),
+        current_batch(d),
+        d.text(&m.name),
+        id("chunk"),
+        id("batch_id"),
+        current_batch(d),
+        id("map_name"),
+        d.text(&m.name),
+        id("k"),
+        d.column_type(TypeKind::Text),
+        start_time(d),
+    );
+    Ok((pick, out))
+}
+
+/// Marks the part of a SQLite load script that a runner repeats until it
+/// loads no chunk (SQLite has no loops); PostgreSQL loops in a `DO` block.
+pub const CHUNK_BEGIN: &str = "-- cutover chunk: repeat until cutover_chunk is empty";
+pub const CHUNK_END: &str = "-- cutover chunk end";
+/// Where a chunk's first and last key go in its stage query
+/// ([`Dialect::create_chunk_stage`]).
+pub const CHUNK_LO: &str = "\u{1}cutover_chunk_lo\u{1}";
+pub const CHUNK_HI: &str = "\u{1}cutover_chunk_hi\u{1}";
 
 /// The final value of one target column and, if it can fail, when and why.
 pub(crate) struct Outcome {
@@ -726,18 +966,38 @@ impl MapPlan {
     }
 }
 
+/// One chunk of a `batch` map, as the map's statements see it.
+struct ChunkSql {
+    /// A condition over layer A's names: the rows of the chunk.
+    within: String,
+    /// Whether the target held rows before this batch: only then can a
+    /// row of the chunk already be there (this batch committed each chunk
+    /// with its checkpoint, so it never loaded rows past the last one).
+    held_rows: String,
+}
+
+/// A map's statements; `chunk` limits them to one chunk of a `batch` map.
 fn map_statements(
     ir: &Ir,
     d: &dyn Dialect,
     compiler: &Compiler<'_>,
     map: MapId,
+    chunk: Option<&ChunkSql>,
     out: &mut String,
 ) -> Result<(), Unsupported> {
     let m = ir.map(map);
     let id = |s: &str| d.ident(s);
     let grouped = !m.group_by.is_empty();
     let target = ir.table(m.target);
-    let p = plan(ir, d, compiler, map, true)?;
+    let mut p = plan(ir, d, compiler, map, true)?;
+    if let Some(c) = chunk {
+        p.layer_a = format!(
+            "SELECT *\n  FROM (\n{}\n  ) AS {}\n WHERE {}",
+            indent(&p.layer_a),
+            id("cutover_a"),
+            c.within
+        );
+    }
     let names: Vec<String> = target
         .columns
         .iter()
@@ -754,11 +1014,12 @@ fn map_statements(
     );
     let _ = writeln!(out, "DROP TABLE IF EXISTS {stage_table};");
     if !grouped {
-        let _ = writeln!(
-            out,
-            "{}",
-            d.create_stage("cutover_stage", &p.stage_select(d, ir, &p.layer_a))
-        );
+        let select = p.stage_select(d, ir, &p.layer_a);
+        let stage = match chunk {
+            Some(_) => d.create_chunk_stage("cutover_stage", &select),
+            None => d.create_stage("cutover_stage", &select),
+        };
+        let _ = writeln!(out, "{stage}");
     } else {
         // Rows first (with their group keys), then one row per group.
         let _ = writeln!(out, "DROP TABLE IF EXISTS {rows_table};");
@@ -769,8 +1030,11 @@ fn map_statements(
             d.create_stage("cutover_stage", &p.group_select(d, ir, &rows_table))
         );
     }
-    if let Some(a) = d.analyze(&stage_table) {
-        let _ = writeln!(out, "{a}");
+    // A chunk's stage is small and read once per key: not worth statistics.
+    if chunk.is_none() {
+        if let Some(a) = d.analyze(&stage_table) {
+            let _ = writeln!(out, "{a}");
+        }
     }
 
     // Rows loaded or quarantined by an earlier run are dropped from the
@@ -789,13 +1053,32 @@ fn map_statements(
             .iter()
             .map(|c| format!("t.{c} = {stage_table}.{c}"))
             .collect();
-        let _ = writeln!(
-            out,
-            "DELETE FROM {stage_table}\n WHERE {} IS NULL\n   AND EXISTS (SELECT 1 FROM {} AS t WHERE {});",
-            id("cutover_reason"),
-            qualified(ir, d, m.target),
-            on.join(" AND ")
-        );
+        match chunk {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "DELETE FROM {stage_table}\n WHERE {} IS NULL\n   AND EXISTS (SELECT 1 FROM {} AS t WHERE {});",
+                    id("cutover_reason"),
+                    qualified(ir, d, m.target),
+                    on.join(" AND ")
+                );
+            }
+            // Only rows of earlier batches are skipped: a key this batch
+            // loaded in an earlier chunk is a duplicate, which the insert
+            // refuses as the one-shot load does.
+            Some(c) => {
+                let _ = writeln!(
+                    out,
+                    "DELETE FROM {stage_table}\n WHERE {} IS NULL\n   AND {}\n   AND EXISTS (SELECT 1 FROM {} AS t WHERE {} AND t.{} <> {});",
+                    id("cutover_reason"),
+                    c.held_rows,
+                    qualified(ir, d, m.target),
+                    on.join(" AND "),
+                    id(BATCH_COLUMN),
+                    current_batch(d)
+                );
+            }
+        }
     }
     let quarantined = |table: &str| {
         format!(
@@ -830,8 +1113,12 @@ fn map_statements(
         current_batch(d),
         id("cutover_reason"),
     );
-    if let Some(a) = d.analyze(&qualified(ir, d, m.target)) {
-        let _ = writeln!(out, "{a}");
+    // A chunk is small next to the table: the chunked load analyzes the
+    // target once, at its end.
+    if chunk.is_none() {
+        if let Some(a) = d.analyze(&qualified(ir, d, m.target)) {
+            let _ = writeln!(out, "{a}");
+        }
     }
 
     // Into the quarantine: every rejected source row, once per map.

@@ -558,6 +558,48 @@ impl Dialect for Postgres {
         runtime(self)
     }
 
+    /// A `DO` block that commits each chunk: psql runs it outside a
+    /// transaction block, so a stopped load keeps every committed chunk.
+    /// The chunk's first and last keys go into variables for
+    /// [`Dialect::create_chunk_stage`].
+    fn repeat_chunk(&self, session: &[String], pick: &str, load: &str, key_type: &str) -> String {
+        let mut body = String::new();
+        for s in session {
+            body.push_str(s);
+            body.push('\n');
+        }
+        body.push_str(pick);
+        body.push_str("SELECT min(\"k\"), max(\"k\") INTO cutover_chunk_lo, cutover_chunk_hi FROM \"cutover_chunk\";\nEXIT WHEN cutover_chunk_lo IS NULL;\n");
+        body.push_str(load);
+        body.push_str("COMMIT;\n");
+        // Not indented: a string literal may span lines.
+        format!(
+            "DO $cutover_chunk$\nDECLARE\ncutover_chunk_lo {key_type};\ncutover_chunk_hi {key_type};\nBEGIN\nLOOP\n{body}END LOOP;\nEND\n$cutover_chunk$;\n"
+        )
+    }
+
+    /// The stage is planned with the chunk's keys as constants: the
+    /// planner then knows its real number of rows (a range between
+    /// subqueries is estimated at a small fraction) and caches repeated
+    /// per-row work (Memoize) as it does for a one-shot load.
+    fn create_chunk_stage(&self, name: &str, select: &str) -> String {
+        let statement = self.create_stage(
+            name,
+            &select
+                .replace('%', "%%")
+                .replace(crate::load::CHUNK_LO, "%1$L")
+                .replace(crate::load::CHUNK_HI, "%2$L"),
+        );
+        let mut tag = "$cutover_sql$".to_owned();
+        while statement.contains(&tag) {
+            tag.insert(tag.len() - 1, '_');
+        }
+        format!(
+            "EXECUTE format({tag}{}{tag}, cutover_chunk_lo, cutover_chunk_hi);",
+            statement.trim_end().trim_end_matches(';')
+        )
+    }
+
     fn session(&self) -> Vec<String> {
         vec![
             "SET LOCAL TimeZone = 'UTC';".into(),

@@ -67,6 +67,9 @@ pub fn schema(ir: &Ir, d: &dyn Dialect) -> Result<String, Unsupported> {
         out.push('\n');
     }
     meta_tables(d, &mut out);
+    if ir.maps.iter().any(|m| m.batch.is_some()) {
+        checkpoints_table(d, &mut out);
+    }
     for t in tables {
         table(ir, d, t, &mut out)?;
     }
@@ -125,6 +128,31 @@ fn meta_tables(d: &dyn Dialect, out: &mut String) {
             "quarantine_source_key",
             &[id("map_name"), id("source_key")]
         )
+    );
+}
+
+/// `batch N by col`: one row per committed chunk of a map, so that a
+/// stopped load resumes after the last one.
+fn checkpoints_table(d: &dyn Dialect, out: &mut String) {
+    let id = |s: &str| d.ident(s);
+    let text = d.column_type(cutover_ir::TypeKind::Text);
+    let bigint = d.column_type(cutover_ir::TypeKind::BigInt);
+    let _ = writeln!(
+        out,
+        "-- Chunks of `batch` maps committed: the last key of each, its rows and when.\n\
+         CREATE TABLE IF NOT EXISTS {} (\n  {} {bigint} NOT NULL,\n  {} {text} NOT NULL,\n  {} {bigint} NOT NULL,\n  {} {text} NOT NULL,\n  {} {bigint} NOT NULL,\n  {} {} NOT NULL,\n  PRIMARY KEY ({}, {}, {})\n){};\n",
+        d.meta_table("checkpoints"),
+        id("batch_id"),
+        id("map_name"),
+        id("chunk"),
+        id("last_key"),
+        id("rows"),
+        id("committed_at"),
+        d.instant_type(),
+        id("batch_id"),
+        id("map_name"),
+        id("chunk"),
+        d.table_options(),
     );
 }
 

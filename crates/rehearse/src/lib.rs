@@ -222,7 +222,7 @@ pub fn rehearse(ir: &Ir, opts: &Options<'_>, progress: &mut dyn Progress) -> Res
     if !preflight_failed {
         let load = script("30_load.sql");
         let load_started = Instant::now();
-        for (name, chunk) in load_chunks(&load) {
+        for (name, chunk, repeat) in load_chunks(&load) {
             let map = name
                 .as_deref()
                 .and_then(|n| ir.maps.iter().find(|m| m.name == n));
@@ -235,7 +235,11 @@ pub fn rehearse(ir: &Ir, opts: &Options<'_>, progress: &mut dyn Progress) -> Res
                 }
             }
             let t = Instant::now();
-            let done = conn.execute_batch(&chunk);
+            let done = if repeat {
+                repeat_chunks(&conn, &chunk)
+            } else {
+                conn.execute_batch(&chunk)
+            };
             conn.update_hook(None::<fn(rusqlite::hooks::Action, &str, &str, i64)>);
             if let Some(m) = map {
                 progress.map_finished(&m.name);
@@ -531,20 +535,47 @@ pub fn csv_to_sqlite(ir: &Ir, dir: &Path, file: &Path) -> Result<(), Error> {
 /// The load script cut before each `-- map NAME:` comment: the preamble
 /// (BEGIN, the batch, the snapshot), one part per map, and the end (the
 /// batch marked loaded, COMMIT) with the last map. One connection runs
-/// them in order, so the transaction is the script's own.
-fn load_chunks(script: &str) -> Vec<(Option<String>, String)> {
-    let mut out: Vec<(Option<String>, String)> = vec![(None, String::new())];
+/// them in order, so the transaction is the script's own. The chunk of a
+/// `batch` map (between the chunk markers) is one part, marked to be
+/// repeated.
+fn load_chunks(script: &str) -> Vec<(Option<String>, String, bool)> {
+    let mut out: Vec<(Option<String>, String, bool)> = vec![(None, String::new(), false)];
+    let mut in_chunk = false;
     for line in script.lines() {
+        if line == cutover_backend_sql::load::CHUNK_BEGIN {
+            in_chunk = true;
+            out.push((None, String::new(), true));
+        } else if line == cutover_backend_sql::load::CHUNK_END {
+            in_chunk = false;
+            out.push((None, String::new(), false));
+            continue;
+        }
         if let Some(rest) = line.strip_prefix("-- map ") {
             let name = rest.split(':').next().unwrap_or(rest).trim().to_string();
-            out.push((Some(name), String::new()));
+            match out.last_mut() {
+                Some((n @ None, _, true)) if in_chunk => *n = Some(name),
+                _ => out.push((Some(name), String::new(), false)),
+            }
         }
-        if let Some((_, chunk)) = out.last_mut() {
+        if let Some((_, chunk, _)) = out.last_mut() {
             chunk.push_str(line);
             chunk.push('\n');
         }
     }
     out
+}
+
+/// Runs a chunk of a `batch` map until one finds no key: SQLite has no
+/// loops, so the script marks the part and the runner repeats it.
+fn repeat_chunks(conn: &Connection, chunk: &str) -> rusqlite::Result<()> {
+    loop {
+        conn.execute_batch(chunk)?;
+        let keys: i64 =
+            conn.query_row("SELECT count(*) FROM \"cutover_chunk\"", [], |r| r.get(0))?;
+        if keys == 0 {
+            return Ok(());
+        }
+    }
 }
 
 /// Counts the rows `map`'s load writes into `counts` (SQLite's update
