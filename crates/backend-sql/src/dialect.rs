@@ -270,6 +270,10 @@ pub trait Dialect {
         out
     }
 
+    /// Seconds from instant `a` to instant `b` (both of the instant type),
+    /// as a number.
+    fn seconds_between(&self, a: &str, b: &str) -> String;
+
     /// The stage of one chunk of a `batch` map: `select` holds
     /// [`crate::load::CHUNK_LO`] and [`crate::load::CHUNK_HI`] where the
     /// chunk's first and last key go; by default, subqueries of

@@ -50,7 +50,7 @@ fn header(d: &dyn Dialect, spec: &SpecInfo<'_>, what: &str) -> String {
 /// The scripts for one dialect. `ir` must have passed the checks.
 pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script>, Unsupported> {
     let schema = schema::schema(ir, d)?;
-    Ok(vec![
+    let mut scripts = vec![
         Script {
             name: "10_schema.sql".into(),
             text: header(
@@ -95,5 +95,17 @@ pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script
                 "Rollback: the loaded target tables back to their state before the newest load.",
             ) + &rollback::rollback(ir, d),
         },
-    ])
+    ];
+    if ir.maps.iter().any(|m| m.batch.is_some()) {
+        scripts.push(Script {
+            name: "31_progress.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Progress of a chunked load, from its checkpoints: per batched map, the chunks committed, the source rows read of all, the rate since the batch began and the estimated time left. Run it while 30_load.sql runs, or after a stop.",
+            ) + &load::progress(ir, d),
+        });
+        scripts.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    Ok(scripts)
 }

@@ -319,6 +319,53 @@ fn chunked_load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, U
     Ok(out)
 }
 
+/// `31_progress.sql`: one row per batched map of the newest batch, from
+/// its checkpoints: chunks committed, source rows read, the source's rows,
+/// rows per second since the batch began (chunk 0), and the seconds left
+/// at that rate (0 when done, NULL before the first chunk).
+pub fn progress(ir: &Ir, d: &dyn Dialect) -> String {
+    let id = |s: &str| d.ident(s);
+    let checkpoints = d.meta_table("checkpoints");
+    let mut maps = Vec::new();
+    for m in ir.maps.iter().filter(|m| m.batch.is_some()) {
+        let of_map = format!(
+            "c.{} = {} AND c.{} = {}",
+            id("batch_id"),
+            current_batch(d),
+            id("map_name"),
+            d.text(&m.name)
+        );
+        let committed = |f: &str| {
+            format!(
+                "(SELECT {f}(c.{}) FROM {checkpoints} AS c WHERE {of_map})",
+                id("committed_at")
+            )
+        };
+        maps.push(format!(
+            "  SELECT {} AS {},\n         (SELECT count(*) FROM {checkpoints} AS c WHERE {of_map} AND c.{chunk} > 0) AS {},\n         (SELECT COALESCE(sum(c.{}), 0) FROM {checkpoints} AS c WHERE {of_map} AND c.{chunk} > 0) AS {},\n         (SELECT count(*) FROM {}) AS {},\n         {} AS {}",
+            d.text(&m.name),
+            id("map"),
+            id("chunks"),
+            id("rows"),
+            id("rows_read"),
+            qualified(ir, d, m.source()),
+            id("source_rows"),
+            d.seconds_between(&committed("min"), &committed("max")),
+            id("seconds"),
+            chunk = id("chunk"),
+        ));
+    }
+    let (read, total, seconds) = (id("rows_read"), id("source_rows"), id("seconds"));
+    format!(
+        "SELECT {map}, {chunks}, {read}, {total},\n       CASE WHEN {seconds} > 0 THEN round({read} / {seconds}) END AS {},\n       CASE WHEN {read} >= {total} THEN 0\n            WHEN {read} > 0 AND {seconds} > 0 THEN round(({total} - {read}) * {seconds} / {read}) END AS {}\n  FROM (\n{}\n  ) AS p;\n",
+        id("rows_per_second"),
+        id("seconds_left"),
+        maps.join("\n  UNION ALL\n"),
+        map = id("map"),
+        chunks = id("chunks"),
+    )
+}
+
 /// The last checkpoint of a batched map in the current batch, as the
 /// key's type; NULL before the first chunk.
 fn last_checkpoint(ir: &Ir, d: &dyn Dialect, map: MapId, key: ColumnId) -> String {

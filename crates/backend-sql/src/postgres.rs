@@ -578,6 +578,10 @@ impl Dialect for Postgres {
         )
     }
 
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        format!("EXTRACT(EPOCH FROM ({b} - {a}))")
+    }
+
     /// The stage is planned with the chunk's keys as constants: the
     /// planner then knows its real number of rows (a range between
     /// subqueries is estimated at a small fraction) and caches repeated

@@ -112,6 +112,14 @@ impl Dialect for Sqlite {
         None
     }
 
+    /// Instants are canonical text ending in `+00` (UTC), which
+    /// `julianday` reads without the offset.
+    fn seconds_between(&self, a: &str, b: &str) -> String {
+        format!(
+            "((julianday(replace({b}, '+00', '')) - julianday(replace({a}, '+00', ''))) * 86400.0)"
+        )
+    }
+
     fn create_namespace(&self, _name: &str) -> Option<String> {
         None
     }

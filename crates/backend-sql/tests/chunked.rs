@@ -154,6 +154,39 @@ fn assert_loaded(state: &[Vec<String>]) {
     assert_eq!(state[1].len() + rejected("orders"), 200_000);
 }
 
+/// `31_progress.sql` as one query of text columns: map, rows read, source
+/// rows, seconds left.
+fn progress_query(d: &dyn Dialect) -> String {
+    let text = spec(d.name(), true);
+    let script = script(&compile(&text), d, &text, "31_progress.sql");
+    let query: String = script
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "SELECT map, CAST(rows_read AS text), CAST(source_rows AS text), CAST(seconds_left AS text) FROM ({}) AS x ORDER BY map",
+        query.trim().trim_end_matches(';')
+    )
+}
+
+/// A row of `31_progress.sql`: map, rows read, source rows, seconds left.
+type ProgressRow = (String, Option<String>, Option<String>, Option<String>);
+
+/// The progress of the accounts map: rows read, source rows, seconds left.
+fn accounts_progress(rows: Vec<ProgressRow>) -> (i64, i64, Option<f64>) {
+    let (_, read, total, left) = rows
+        .into_iter()
+        .find(|r| r.0 == "accounts")
+        .expect("a progress row for accounts");
+    let number = |s: Option<String>| s.and_then(|s| s.parse::<f64>().ok());
+    (
+        number(read).expect("rows read") as i64,
+        number(total).expect("source rows") as i64,
+        number(left),
+    )
+}
+
 // ─────────────────────────── PostgreSQL ───────────────────────────
 
 /// A private cluster: the test kills a server process, and PostgreSQL
@@ -363,6 +396,21 @@ fn a_killed_postgres_load_resumes_to_the_one_shot_result() {
         "killed part-way: {checkpointed}"
     );
     assert_eq!(loaded + quarantined, checkpointed, "no partial chunk");
+    let pg_progress = |c: &mut postgres::Client| {
+        accounts_progress(
+            c.query(&progress_query(&Postgres), &[])
+                .expect("progress")
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+                .collect(),
+        )
+    };
+    let (read, total, left) = pg_progress(&mut c);
+    assert_eq!((read, total), (checkpointed, ROWS as i64));
+    assert!(
+        left.is_some_and(|s| s > 0.0),
+        "time left of a stopped load: {left:?}"
+    );
 
     // Resume: the same script again.
     cluster.run("chunked", &load);
@@ -393,6 +441,7 @@ fn a_killed_postgres_load_resumes_to_the_one_shot_result() {
         .collect();
     assert_checkpoints(&chunks, "accounts", ROWS as i64, 50_000);
     assert_checkpoints(&chunks, "orders", 200_000, 100_000);
+    assert_eq!(pg_progress(&mut c), (ROWS as i64, ROWS as i64, Some(0.0)));
     let batches: Vec<(i64, String)> = c
         .query("SELECT batch_id, status FROM cutover.batches", &[])
         .expect("batches")
@@ -547,6 +596,21 @@ fn a_killed_sqlite_load_resumes_to_the_one_shot_result() {
         "killed part-way: {checkpointed}"
     );
     assert_eq!(loaded + quarantined, checkpointed, "no partial chunk");
+    let lite_progress = |c: &rusqlite::Connection| {
+        let mut q = c.prepare(&progress_query(&Sqlite)).expect("progress");
+        let rows = q
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect();
+        accounts_progress(rows)
+    };
+    let (read, total, left) = lite_progress(&c);
+    assert_eq!((read, total), (checkpointed, ROWS as i64));
+    assert!(
+        left.is_some_and(|s| s > 0.0),
+        "time left of a stopped load: {left:?}"
+    );
 
     let text = spec("sqlite", true);
     run_sqlite(&c, &script(&compile(&text), &Sqlite, &text, "30_load.sql"));
@@ -580,6 +644,7 @@ fn a_killed_sqlite_load_resumes_to_the_one_shot_result() {
         .collect();
     assert_checkpoints(&chunks, "accounts", ROWS as i64, 50_000);
     assert_checkpoints(&chunks, "orders", 200_000, 100_000);
+    assert_eq!(lite_progress(&c), (ROWS as i64, ROWS as i64, Some(0.0)));
     let batches: Vec<(i64, String)> = c
         .prepare("SELECT batch_id, status FROM cutover_batches")
         .expect("batches")
