@@ -274,6 +274,23 @@ pub trait Dialect {
     /// as a number.
     fn seconds_between(&self, a: &str, b: &str) -> String;
 
+    /// A `date`, `timestamp` or `timestamptz` value `seconds` earlier (a
+    /// date: the whole days that cover them), for a sync's `skew`.
+    fn minus_seconds(&self, x: &str, kind: TypeKind, seconds: u64) -> String;
+
+    /// The stage of the rows a sync reads: `select` holds
+    /// [`crate::sync::SINCE`] where the bound `since` (an expression of
+    /// type `since_type`, NULL before the first watermark) goes.
+    fn create_stage_since(
+        &self,
+        name: &str,
+        select: &str,
+        since: &str,
+        _since_type: &str,
+    ) -> String {
+        self.create_stage(name, &select.replace(crate::sync::SINCE, since))
+    }
+
     /// The stage of one chunk of a `batch` map: `select` holds
     /// [`crate::load::CHUNK_LO`] and [`crate::load::CHUNK_HI`] where the
     /// chunk's first and last key go; by default, subqueries of

@@ -13,6 +13,7 @@ pub mod postgres;
 pub mod rollback;
 pub mod schema;
 pub mod sqlite;
+pub mod sync;
 pub mod values;
 
 pub use dialect::{Dialect, Postgres, Sqlite};
@@ -96,6 +97,25 @@ pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script
             ) + &rollback::rollback(ir, d),
         },
     ];
+    if ir.maps.iter().any(|m| m.incremental.is_some()) {
+        scripts.push(Script {
+            name: "32_sync.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Sync: for each `incremental` map, the source rows changed since the last watermark upserted by key and the rows the spec says are deleted removed, with before-images for 91_sync_rollback.sql; one transaction, one batch. Run it as often as the cutover needs, after 30_load.sql.",
+            ) + &sync::sync(ir, d, spec.sha256)?,
+        });
+        scripts.push(Script {
+            name: "91_sync_rollback.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Sync rollback: the newest sync undone from its before-images (nothing when the newest batch is not a finished sync); run it once per sync to undo, before 90_rollback.sql.",
+            ) + &sync::sync_rollback(ir, d),
+        });
+        scripts.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     if ir.maps.iter().any(|m| m.batch.is_some()) {
         scripts.push(Script {
             name: "31_progress.sql".into(),

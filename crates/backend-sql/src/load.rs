@@ -91,7 +91,7 @@ impl Scope for Direct<'_> {
     }
 }
 
-fn qualified(ir: &Ir, d: &dyn Dialect, t: TableId) -> String {
+pub(crate) fn qualified(ir: &Ir, d: &dyn Dialect, t: TableId) -> String {
     let table = ir.table(t);
     d.table(&ir.system(table.system).name, &table.name)
 }
@@ -131,7 +131,7 @@ pub fn clock(d: &dyn Dialect) -> String {
 }
 
 /// The start time written into a new batch row.
-fn start_time(d: &dyn Dialect) -> String {
+pub(crate) fn start_time(d: &dyn Dialect) -> String {
     match d.name() {
         // Canonical timestamptz text: trailing fraction zeros removed.
         "sqlite" => "rtrim(rtrim(strftime('%Y-%m-%d %H:%M:%f', 'now'), '0'), '.') || '+00'".into(),
@@ -141,14 +141,6 @@ fn start_time(d: &dyn Dialect) -> String {
 
 /// The load script's statements (without the header).
 pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsupported> {
-    // Incremental syncs are checked but not generated yet (issue 12):
-    // refuse rather than load in one shot what the spec says to sync.
-    if let Some(i) = ir.maps.iter().find_map(|m| m.incremental.as_ref()) {
-        return Err(Unsupported::new(
-            "`incremental` (syncs after the initial load), not generated yet,",
-        )
-        .at(i.span));
-    }
     if ir.maps.iter().any(|m| m.batch.is_some()) {
         return chunked_load(ir, d, spec_sha256);
     }
@@ -170,6 +162,11 @@ pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
         d.text(spec_sha256),
         start_time(d),
     );
+    if ir.maps.iter().any(|m| m.incremental.is_some()) {
+        out.push_str("-- The watermarks of `incremental` maps, before any row is read.\n");
+        out.push_str(&crate::sync::record_watermarks(ir, d));
+        out.push('\n');
+    }
     if strategy(ir) == RollbackStrategy::RestoreSnapshot {
         out.push_str(
             "-- restore_snapshot: copies of the target tables as they are before this load.\n",
@@ -266,6 +263,9 @@ fn chunked_load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, U
             d.text(&m.name),
             id("chunk"),
         );
+    }
+    if ir.maps.iter().any(|m| m.incremental.is_some()) {
+        out.push_str(&crate::sync::record_watermarks(ir, d));
     }
     out.push_str("COMMIT;\n\n");
     let compiler = Compiler::new(ir, d, clock(d));
@@ -1261,7 +1261,7 @@ fn json_object(d: &dyn Dialect, pairs: &[String]) -> String {
     d.json_merge(&chunks)
 }
 
-fn indent(s: &str) -> String {
+pub(crate) fn indent(s: &str) -> String {
     s.lines()
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()

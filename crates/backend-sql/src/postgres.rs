@@ -578,8 +578,41 @@ impl Dialect for Postgres {
         )
     }
 
+    fn minus_seconds(&self, x: &str, kind: TypeKind, seconds: u64) -> String {
+        match kind {
+            TypeKind::Date => format!("({x} - {})", seconds.div_ceil(86_400)),
+            _ => format!("({x} - interval '{seconds} seconds')"),
+        }
+    }
+
     fn seconds_between(&self, a: &str, b: &str) -> String {
         format!("EXTRACT(EPOCH FROM ({b} - {a}))")
+    }
+
+    /// The bound as a constant: compared with subqueries, the planner
+    /// reads the whole source instead of the index on the watermark
+    /// column (nine times slower on a million rows).
+    fn create_stage_since(
+        &self,
+        name: &str,
+        select: &str,
+        since: &str,
+        since_type: &str,
+    ) -> String {
+        let statement = self.create_stage(
+            name,
+            &select
+                .replace('%', "%%")
+                .replace(crate::sync::SINCE, "%1$L"),
+        );
+        let mut tag = "$cutover_sql$".to_owned();
+        while statement.contains(&tag) {
+            tag.insert(tag.len() - 1, '_');
+        }
+        format!(
+            "DO $cutover_since$\nDECLARE\ncutover_since {since_type} := {since};\nBEGIN\nEXECUTE format({tag}{}{tag}, cutover_since);\nEND\n$cutover_since$;",
+            statement.trim_end().trim_end_matches(';')
+        )
     }
 
     /// The stage is planned with the chunk's keys as constants: the

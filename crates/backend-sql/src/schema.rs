@@ -70,8 +70,14 @@ pub fn schema(ir: &Ir, d: &dyn Dialect) -> Result<String, Unsupported> {
     if ir.maps.iter().any(|m| m.batch.is_some()) {
         checkpoints_table(d, &mut out);
     }
+    if ir.maps.iter().any(|m| m.incremental.is_some()) {
+        watermarks_table(d, &mut out);
+    }
     for t in tables {
         table(ir, d, t, &mut out)?;
+    }
+    for t in crate::sync::synced_tables(ir) {
+        undo_table(ir, d, t, &mut out);
     }
     if d.transactional_ddl() {
         out.push_str("COMMIT;\n");
@@ -152,6 +158,70 @@ fn checkpoints_table(d: &dyn Dialect, out: &mut String) {
         id("batch_id"),
         id("map_name"),
         id("chunk"),
+        d.table_options(),
+    );
+}
+
+/// `incremental` maps: the watermark of each load and sync, with the rows
+/// each sync upserted and deleted.
+fn watermarks_table(d: &dyn Dialect, out: &mut String) {
+    let id = |s: &str| d.ident(s);
+    let text = d.column_type(cutover_ir::TypeKind::Text);
+    let bigint = d.column_type(cutover_ir::TypeKind::BigInt);
+    let _ = writeln!(
+        out,
+        "-- The watermark of each load and sync of an `incremental` map: the largest\n-- value of its column when the load or sync began.\n\
+         CREATE TABLE IF NOT EXISTS {} (\n  {} {text} NOT NULL,\n  {} {bigint} NOT NULL,\n  {} {text},\n  {} {} NOT NULL,\n  {} {bigint} NOT NULL,\n  {} {bigint} NOT NULL,\n  PRIMARY KEY ({}, {})\n){};\n",
+        d.meta_table("watermarks"),
+        id("map_name"),
+        id("batch_id"),
+        id("watermark"),
+        id("recorded_at"),
+        d.instant_type(),
+        id("upserted"),
+        id("deleted"),
+        id("map_name"),
+        id("batch_id"),
+        d.table_options(),
+    );
+}
+
+/// The before-images a sync keeps of the rows it changes in a target
+/// table, so that `91_sync_rollback.sql` can undo it: the table's columns
+/// (all nullable: an insert keeps only its key), the batch column, the
+/// sync, and the operation.
+fn undo_table(ir: &Ir, d: &dyn Dialect, t: TableId, out: &mut String) {
+    let id = |s: &str| d.ident(s);
+    let mut lines: Vec<String> = ir
+        .table(t)
+        .columns
+        .iter()
+        .map(|c| {
+            let col = ir.column(*c);
+            format!("{} {}", id(&col.name), d.column_type(col.ty.kind))
+        })
+        .collect();
+    lines.push(format!(
+        "{} {}",
+        id(BATCH_COLUMN),
+        d.column_type(cutover_ir::TypeKind::BigInt)
+    ));
+    lines.push(format!(
+        "{} {} NOT NULL",
+        id("cutover_sync_id"),
+        d.column_type(cutover_ir::TypeKind::BigInt)
+    ));
+    lines.push(format!(
+        "{} {} NOT NULL",
+        id("cutover_op"),
+        d.column_type(cutover_ir::TypeKind::Text)
+    ));
+    let _ = writeln!(
+        out,
+        "-- Before-images of the rows syncs change in {}.\nCREATE TABLE IF NOT EXISTS {} (\n  {}\n){};\n",
+        ir.table_path(t),
+        crate::sync::undo_table(ir, d, t),
+        lines.join(",\n  "),
         d.table_options(),
     );
 }

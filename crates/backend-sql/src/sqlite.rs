@@ -120,6 +120,26 @@ impl Dialect for Sqlite {
         )
     }
 
+    /// Times are canonical text (fraction zeros trimmed, `+00` for an
+    /// instant), which compares in time order; the result is written the
+    /// same way. `strftime` keeps milliseconds, so a millisecond more is
+    /// taken off: a bound a little early reads a row more, never one less.
+    fn minus_seconds(&self, x: &str, kind: TypeKind, seconds: u64) -> String {
+        match kind {
+            TypeKind::Date => format!("date({x}, '-{} days')", seconds.div_ceil(86_400)),
+            _ => {
+                let t = format!(
+                    "rtrim(rtrim(strftime('%Y-%m-%d %H:%M:%f', replace({x}, '+00', ''), '-{seconds}.001 seconds'), '0'), '.')"
+                );
+                if kind == TypeKind::Timestamptz {
+                    format!("({t} || '+00')")
+                } else {
+                    t
+                }
+            }
+        }
+    }
+
     fn create_namespace(&self, _name: &str) -> Option<String> {
         None
     }
