@@ -231,6 +231,7 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                 "blocking": p.blocking,
                 "tolerance": tolerance(p.tolerance),
                 "pii": p.pii,
+                "shown": p.shown,
                 "sql": {
                     "postgres": { "violations": p.violations, "checked": p.checked },
                     "sqlite": { "violations": s.violations, "checked": s.checked },

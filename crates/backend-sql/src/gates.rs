@@ -38,6 +38,9 @@ pub struct CheckSql {
     pub meaning: String,
     /// Output columns holding `pii` values (reports mask them).
     pub pii: Vec<String>,
+    /// How many violating rows a report lists (`reconcile … show N`);
+    /// `None`: the runner's default.
+    pub shown: Option<u64>,
 }
 
 impl CheckSql {
@@ -90,6 +93,10 @@ pub fn checks(
                 checked: q.checked,
                 meaning: q.meaning,
                 pii: q.pii,
+                shown: match &c.kind {
+                    CheckKind::Reconcile { show, .. } => Some(*show),
+                    _ => None,
+                },
             });
         }
     }
@@ -129,6 +136,7 @@ pub fn checks(
                         checked: q.checked,
                         meaning: q.meaning,
                         pii: q.pii,
+                        shown: None,
                     });
                 }
             }

@@ -805,6 +805,15 @@ fn reconcile_names_differing_missing_and_extra_keys() {
     let compiled = cutover_check::compile(&text);
     assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
     let ir = compiled.ir.expect("ir");
+    // `show 5` bounds what reports list (rehearse, the Python runner).
+    let shown: Vec<Option<u64>> =
+        cutover_backend_sql::gates::checks(&ir, &Sqlite, &text, Timing::AfterLoad)
+            .expect("gates")
+            .iter()
+            .filter(|c| c.gate == "reconciled")
+            .map(|c| c.shown)
+            .collect();
+    assert_eq!(shown, [Some(5)]);
     let rows = sources(&ir, &root().join("examples/crm/data"));
     let run = |db: &mut dyn Db, d: &dyn Dialect| -> (CheckRun, CheckRun) {
         let scripts = scripts(&ir, d, &text);

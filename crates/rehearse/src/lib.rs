@@ -726,7 +726,7 @@ fn run_check(
     let mut rows = stmt.query([]).map_err(|e| sql_error(&what, e))?;
     while let Some(r) = rows.next().map_err(|e| sql_error(&what, e))? {
         violations += 1;
-        if sample.len() == SAMPLE_ROWS {
+        if sample.len() as u64 == c.shown.unwrap_or(SAMPLE_ROWS as u64) {
             continue;
         }
         let mut cells = Vec::new();

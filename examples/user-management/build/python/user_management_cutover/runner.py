@@ -647,7 +647,7 @@ class Runner:
                     "blocking": c["blocking"],
                     "passed": passed,
                     "violations": len(violations),
-                    "first": [_mask(c, v) for v in violations[:5]],
+                    "first": [_mask(c, v) for v in violations[: c["shown"] or 5]],
                 }
             )
             mark = "pass" if passed else ("FAIL" if c["blocking"] else "warn")
