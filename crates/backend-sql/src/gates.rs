@@ -194,6 +194,161 @@ pub fn script(ir: &Ir, d: &dyn Dialect, spec: &str, timing: Timing) -> Result<St
     Ok(out)
 }
 
+/// `41_ranges.sql`: for each map a `reconcile` check names, the key ranges
+/// whose contents differ between the source (the map applied) and the
+/// target, found by comparing each range's row count and digest sum: a
+/// mismatch is located without comparing row by row. A single integer key
+/// is cut into ranges of the map's `batch` size (10,000 without one); any
+/// other key into 256 ranges by a digest of the key. Each row: the map, the
+/// range, its first and last key, and the rows on each side.
+pub fn ranges(ir: &Ir, d: &dyn Dialect) -> Result<String, Unsupported> {
+    let mut out = begin(d);
+    out.push_str("\n\n");
+    for (map, q) in range_queries(ir, d)? {
+        let _ = writeln!(
+            out,
+            "-- map {map}: key ranges whose contents differ\n{q};\n"
+        );
+    }
+    out.push_str("COMMIT;\n");
+    Ok(out)
+}
+
+/// The queries of [`ranges`], by map name.
+pub fn range_queries(ir: &Ir, d: &dyn Dialect) -> Result<Vec<(String, String)>, Unsupported> {
+    let compiler = Compiler::new(ir, d, clock(d));
+    let g = Gates {
+        ir,
+        d,
+        compiler: &compiler,
+    };
+    let mut maps: Vec<MapId> = Vec::new();
+    for gate in &ir.gates {
+        for c in &gate.checks {
+            if let CheckKind::Reconcile { map, .. } = c.kind {
+                if !maps.contains(&map) {
+                    maps.push(map);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for m in maps {
+        let q = g.range_query(m).map_err(|u| u.at(ir.map(m).span))?;
+        out.push((ir.map(m).name.clone(), q));
+    }
+    Ok(out)
+}
+
+impl Gates<'_> {
+    fn range_query(&self, map: MapId) -> Result<String, Unsupported> {
+        let ir = self.ir;
+        let d = self.d;
+        let m = ir.map(map);
+        let tt = ir.table(m.target);
+        let p = plan(ir, d, self.compiler, map, true)?;
+        let staged = if m.group_by.is_empty() {
+            p.stage_select(d, ir, &p.layer_a)
+        } else {
+            p.stage_query(d, ir)
+        };
+        let facts = cutover_check::FactFinder::new(ir);
+        let mut compared = Vec::new();
+        for (c, _) in &p.outcomes {
+            let assigned = m.assignments.iter().find(|a| a.target == *c);
+            let deterministic = match assigned {
+                Some(a) => facts.facts(&a.expr).deterministic,
+                None => ir
+                    .column(*c)
+                    .default
+                    .as_ref()
+                    .is_none_or(|e| facts.facts(e).deterministic),
+            };
+            if deterministic {
+                compared.push(*c);
+            }
+        }
+        let digest = |alias: &str| -> Result<String, Unsupported> {
+            let mut texts = Vec::new();
+            for c in &compared {
+                let col = ir.column(*c);
+                texts.push(self.text(&format!("{alias}.{}", self.id(&col.name)), col.ty.kind)?);
+            }
+            Ok(d.hash(&d.row_text(&texts)))
+        };
+        let keys: Vec<(String, TypeKind)> = tt
+            .primary_key
+            .iter()
+            .map(|c| (self.id(&ir.column(*c).name), ir.column(*c).ty.kind))
+            .collect();
+        let key_text = |alias: &str| -> Result<String, Unsupported> {
+            let mut parts = Vec::new();
+            for (k, kind) in &keys {
+                parts.push(self.text(&format!("{alias}.{k}"), *kind)?);
+            }
+            Ok(parts.join(" || ',' || "))
+        };
+        let integer = matches!(
+            keys.as_slice(),
+            [(_, TypeKind::SmallInt | TypeKind::Int | TypeKind::BigInt)]
+        );
+        let size = m.batch.as_ref().map_or(10_000, |b| b.size.max(1));
+        let bucket = |alias: &str| -> Result<String, Unsupported> {
+            Ok(if integer {
+                format!("{alias}.{} / {size}", keys[0].0)
+            } else {
+                format!("substr({}, 1, 2)", d.hash(&key_text(alias)?))
+            })
+        };
+        let (first, last) = if integer {
+            (format!("min({})", keys[0].0), format!("max({})", keys[0].0))
+        } else {
+            ("min(key_text)".to_owned(), "max(key_text)".to_owned())
+        };
+        let sum = d
+            .digest_sum("h")
+            .ok_or_else(|| Unsupported::new("a digest sum"))?;
+        let side = |rows: String| -> String {
+            format!(
+                "SELECT b, count(*) AS n, {first} AS lo, {last} AS hi, CAST({sum} AS text) AS dsum\n  FROM (\n{rows}\n  ) AS r\n GROUP BY b"
+            )
+        };
+        let key_cols: Vec<String> = keys.iter().map(|(k, _)| format!("x.{k}")).collect();
+        let source = side(format!(
+            "SELECT {}, {} AS key_text, {} AS b, {} AS h\n  FROM (\n{}\n  ) AS x\n WHERE x.{} IS NULL",
+            key_cols.join(", "),
+            key_text("x")?,
+            bucket("x")?,
+            digest("x")?,
+            indent(&staged),
+            self.id("cutover_reason")
+        ));
+        let target = side(format!(
+            "SELECT {}, {} AS key_text, {} AS b, {} AS h\n  FROM {} AS x\n WHERE x.{} IS NOT NULL",
+            key_cols.join(", "),
+            key_text("x")?,
+            bucket("x")?,
+            digest("x")?,
+            self.table(m.target),
+            self.id(crate::schema::BATCH_COLUMN)
+        ));
+        let lo = self.text("min(lo)", if integer { keys[0].1 } else { TypeKind::Text })?;
+        let hi = self.text("max(hi)", if integer { keys[0].1 } else { TypeKind::Text })?;
+        Ok(format!(
+            "SELECT {} AS {}, CAST(b AS text) AS {}, {lo} AS {}, {hi} AS {}, CAST(sum(sn) AS text) AS {}, CAST(sum(tn) AS text) AS {}\n  FROM (\n  SELECT b, lo, hi, n AS sn, 0 AS tn, dsum AS sd, NULL AS td FROM (\n{}\n  ) AS s\n  UNION ALL\n  SELECT b, lo, hi, 0, n, NULL, dsum FROM (\n{}\n  ) AS t\n  ) AS both_sides\n GROUP BY b\nHAVING sum(sn) <> sum(tn) OR max(sd) IS NULL OR max(td) IS NULL OR max(sd) <> max(td)\n ORDER BY b",
+            d.text(&m.name),
+            self.id("map"),
+            self.id("range"),
+            self.id("first_key"),
+            self.id("last_key"),
+            self.id("source_rows"),
+            self.id("target_rows"),
+            indent(&source),
+            indent(&target),
+        ))
+    }
+}
+
 fn one_line(s: &str) -> String {
     let mut out = String::new();
     for line in s.lines() {

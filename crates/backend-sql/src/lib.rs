@@ -97,6 +97,22 @@ pub fn build(ir: &Ir, d: &dyn Dialect, spec: &SpecInfo<'_>) -> Result<Vec<Script
             ) + &rollback::rollback(ir, d),
         },
     ];
+    let reconciled = ir.gates.iter().any(|g| {
+        g.checks
+            .iter()
+            .any(|c| matches!(c.kind, cutover_ir::CheckKind::Reconcile { .. }))
+    });
+    if reconciled {
+        scripts.push(Script {
+            name: "41_ranges.sql".into(),
+            text: header(
+                d,
+                spec,
+                "Key ranges: for each map a `reconcile` check names, the ranges of keys whose row counts or digest sums differ between the source (the map applied) and the target; a cheap first pass that locates a mismatch before the row-by-row comparison.",
+            ) + &gates::ranges(ir, d)?,
+        });
+        scripts.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     if ir.maps.iter().any(|m| m.incremental.is_some()) {
         scripts.push(Script {
             name: "32_sync.sql".into(),

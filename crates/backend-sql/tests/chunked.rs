@@ -67,6 +67,7 @@ map orders: legacy.orders -> crm.orders {{
   amount = amount
 }}
 rollback {{ strategy delete_batch }}
+gate reconciled after load {{ reconcile accounts }}
 "#,
         batch("batch 50_000 by cust_id"),
         batch("batch 100_000 by order_no"),
@@ -185,6 +186,40 @@ fn accounts_progress(rows: Vec<ProgressRow>) -> (i64, i64, Option<f64>) {
         number(total).expect("source rows") as i64,
         number(left),
     )
+}
+
+/// `41_ranges.sql` of the accounts map: nothing after the load; one
+/// changed row is located in its range of 50,000 keys (`batch` size).
+fn assert_ranges(
+    d: &dyn Dialect,
+    mut texts: impl FnMut(&str) -> Vec<Vec<Option<String>>>,
+    mut run: impl FnMut(&str),
+) {
+    let text = spec(d.name(), true);
+    let queries = cutover_backend_sql::gates::range_queries(&compile(&text), d).expect("ranges");
+    let (_, q) = &queries[0];
+    assert!(texts(q).is_empty(), "no range differs after the load");
+    run("UPDATE crm.accounts SET email = 'changed@x.com' WHERE account_id = 123457");
+    let found = texts(q);
+    let cells: Vec<Vec<String>> = found
+        .into_iter()
+        .map(|r| r.into_iter().map(Option::unwrap_or_default).collect())
+        .collect();
+    assert_eq!(cells.len(), 1, "{cells:?}");
+    let row = &cells[0];
+    assert_eq!(row[1], "2", "range 2 holds keys 100,000 to 149,999");
+    let (first, last): (i64, i64) = (
+        row[2].parse().expect("first"),
+        row[3].parse().expect("last"),
+    );
+    assert!(
+        first <= 123_457 && 123_457 <= last && first >= 100_000 && last < 150_000,
+        "{row:?}"
+    );
+    assert_eq!(
+        row[4], row[5],
+        "same rows on both sides, different contents"
+    );
 }
 
 // ─────────────────────────── PostgreSQL ───────────────────────────
@@ -449,6 +484,26 @@ fn a_killed_postgres_load_resumes_to_the_one_shot_result() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(batches, [(1, "loaded".to_owned())], "one batch, resumed");
+    {
+        let c = std::cell::RefCell::new(&mut c);
+        assert_ranges(
+            &Postgres,
+            |q| {
+                c.borrow_mut()
+                    .simple_query(q)
+                    .expect("ranges")
+                    .into_iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r) => {
+                            Some((0..r.len()).map(|i| r.get(i).map(str::to_owned)).collect())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            },
+            |sql| c.borrow_mut().batch_execute(sql).expect("change"),
+        );
+    }
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
@@ -654,6 +709,22 @@ fn a_killed_sqlite_load_resumes_to_the_one_shot_result() {
         .collect();
     assert_eq!(batches, [(1, "loaded".to_owned())], "one batch, resumed");
     drop(s);
+    assert_ranges(
+        &Sqlite,
+        |q| {
+            let mut st = c.prepare(q).expect("ranges");
+            let n = st.column_count();
+            st.query_map([], |r| {
+                (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+        },
+        |sql| c.execute_batch(sql).expect("change"),
+    );
     drop(c);
     drop(one);
     let _ = std::fs::remove_dir_all(&dir);

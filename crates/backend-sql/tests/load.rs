@@ -833,7 +833,19 @@ fn reconcile_names_differing_missing_and_extra_keys() {
             .find(|c| c.gate == "reconciled")
             .expect("the reconcile check")
         };
+        let ranges = |db: &mut dyn Db| -> Vec<Cells> {
+            cutover_backend_sql::gates::range_queries(&ir, d)
+                .expect("ranges")
+                .iter()
+                .flat_map(|(_, q)| db.texts(q))
+                .collect()
+        };
         let clean = reconcile(db);
+        assert_eq!(
+            ranges(db),
+            Vec::<Cells>::new(),
+            "no range differs after a clean load"
+        );
         let accounts = d.table("crm", "accounts");
         let mut tamper =
             format!("UPDATE {accounts} SET first_name = 'Tampered' WHERE legacy_cust_id = 1001;\n");
@@ -850,6 +862,10 @@ fn reconcile_names_differing_missing_and_extra_keys() {
                FROM {accounts} WHERE legacy_cust_id = 1003;"
         ));
         db.run(&tamper);
+        // The changed, the deleted and the extra key fall in at most three
+        // of the 256 ranges, which are named.
+        let differing = ranges(db);
+        assert!((1..=3).contains(&differing.len()), "{differing:?}");
         (clean, reconcile(db))
     };
     let mut lite_db = sqlite(&ir);
