@@ -8,7 +8,7 @@
 use crate::text::{cell, code, count, duration, plain, rate, spec_text};
 use crate::timeline::{self, Throughput, Timeline};
 use cutover_ir::{
-    AttrValue, ColumnId, Const, Expectation, ExprKind, Func, Ir, MapId, OnFailure, Role,
+    AttrValue, CheckKind, ColumnId, Const, Expectation, ExprKind, Func, Ir, MapId, OnFailure, Role,
     RollbackStrategy, Step, Strategy, TableId, Timing, Tolerance, Trigger,
 };
 use serde::Serialize;
@@ -179,6 +179,9 @@ pub struct TimelineView {
     pub critical_path: String,
     pub throughput: String,
     pub notes: Vec<String>,
+    /// Markdown after the chart: the chunked loads, the syncs and, for
+    /// `strategy parallel_run`, the parallel run; empty otherwise.
+    pub loading: String,
 }
 
 #[derive(Serialize)]
@@ -990,6 +993,109 @@ fn rollback(ir: &Ir, src: &Source<'_>, dialect: &str) -> RollbackView {
     }
 }
 
+/// The initial load, the syncs and the switch, for specs with `batch` or
+/// `incremental` maps, and the parallel run for `strategy parallel_run`.
+fn loading(ir: &Ir) -> String {
+    let batched: Vec<&cutover_ir::Map> = ir.maps.iter().filter(|m| m.batch.is_some()).collect();
+    let synced: Vec<&cutover_ir::Map> =
+        ir.maps.iter().filter(|m| m.incremental.is_some()).collect();
+    let parallel = ir.migration.strategy == Strategy::ParallelRun;
+    if batched.is_empty() && synced.is_empty() && !parallel {
+        return String::new();
+    }
+    let mut steps = Vec::new();
+    let mut load = "Initial load: run `30_load.sql`.".to_owned();
+    if !batched.is_empty() {
+        let maps: Vec<String> = batched
+            .iter()
+            .filter_map(|m| {
+                m.batch.as_ref().map(|b| {
+                    format!(
+                        "{} in chunks of {} rows by `{}`",
+                        code(&m.name),
+                        count(b.size),
+                        ir.column(b.column).name
+                    )
+                })
+            })
+            .collect();
+        load.push_str(&format!(
+            " It loads {}, each chunk committed with its checkpoint: after a stop or a crash, run it again to resume. `31_progress.sql` shows the rows read and the time left.",
+            maps.join(", ")
+        ));
+    }
+    steps.push(load);
+    if !synced.is_empty() {
+        let cadence = attribute(ir, "sync_every")
+            .map(|c| format!("every {c} (`sync_every`)"))
+            .unwrap_or_else(|| "as often as the owner decides".to_owned());
+        let maps: Vec<String> = synced
+            .iter()
+            .filter_map(|m| {
+                m.incremental.as_ref().map(|i| {
+                    let mut s = format!("{} by `{}`", code(&m.name), ir.column(i.column).name);
+                    if i.skew_seconds > 0 {
+                        s.push_str(&format!(
+                            ", reading back {}",
+                            duration(i.skew_seconds as f64 / 60.0)
+                        ));
+                    }
+                    match &i.deletes {
+                        Some(cutover_ir::Deletes::When(_)) => s.push_str(", deletions by flag"),
+                        Some(cutover_ir::Deletes::Missing { .. }) => {
+                            s.push_str(", deletions by missing keys")
+                        }
+                        None => {}
+                    }
+                    s
+                })
+            })
+            .collect();
+        steps.push(format!(
+            "Sync cycles: run `32_sync.sql` {cadence}: {}. Each run is one transaction; `cutover.watermarks` records what each sync read, upserted and deleted.",
+            maps.join("; ")
+        ));
+        steps.push("Final sync: stop writes to the source, run `32_sync.sql` once more, then the `after load` gates (`40_validate.sql`).".to_owned());
+    }
+    let reconciling: Vec<String> = ir
+        .gates
+        .iter()
+        .filter(|g| {
+            g.checks
+                .iter()
+                .any(|c| matches!(c.kind, CheckKind::Reconcile { .. }))
+        })
+        .map(|g| code(&g.name))
+        .collect();
+    if !reconciling.is_empty() {
+        steps.push(format!(
+            "Reconciliation before the switch: gate {} must pass; `41_ranges.sql` names the key ranges that differ first.",
+            reconciling.join(", ")
+        ));
+    }
+    steps.push("Switch: point the applications at the target.".to_owned());
+    let mut out = String::from("\n### Initial load, syncs and the switch\n\n");
+    for s in &steps {
+        out.push_str(&format!("1. {s}\n"));
+    }
+    if parallel {
+        let period = attribute(ir, "parallel_for")
+            .map(|p| format!("for {p} (`parallel_for`)"))
+            .unwrap_or_else(|| "until the switch (no `parallel_for` declared)".to_owned());
+        let cadence =
+            attribute(ir, "sync_every").unwrap_or_else(|| "not declared (`sync_every`)".to_owned());
+        out.push_str(&format!(
+            "\n### Parallel run\n\n- **Dual running**: the source stays the system of record {period}; the target is read-only for the applications until the switch.\n- **Sync cadence**: {cadence}.\n- **Before the switch**: {}\n- **Way back**, at any point before the switch: stop the syncs; run `91_sync_rollback.sql` once per sync since the load (it undoes the newest each time and does nothing once none is left); run `90_rollback.sql`. The source is never written, so the applications keep using it.\n",
+            if reconciling.is_empty() {
+                "the `after load` gates pass (declare a `reconcile` check to compare every key).".to_owned()
+            } else {
+                format!("gate {} passes after the final sync.", reconciling.join(", "))
+            }
+        ));
+    }
+    out
+}
+
 fn timeline_view(ir: &Ir, tl: &Timeline, throughput: &str) -> TimelineView {
     let phase_rows = tl
         .items
@@ -1041,6 +1147,7 @@ fn timeline_view(ir: &Ir, tl: &Timeline, throughput: &str) -> TimelineView {
         critical_path: tl.critical_path.join(" → "),
         throughput: throughput.into(),
         notes,
+        loading: loading(ir),
     }
 }
 

@@ -224,3 +224,53 @@ fn output_is_deterministic() {
         assert_eq!(built(name).runbook, built(name).runbook, "{name}");
     }
 }
+
+/// A spec with chunked and synced maps under `strategy parallel_run`: the
+/// timeline says how the load, the syncs, the reconciliation and the
+/// switch run, and the way back; a spec without them says nothing of it.
+#[test]
+fn phased_loads_and_the_parallel_run_are_in_the_timeline() {
+    let path = "tests/check/valid/phased-loads.cutover";
+    let text = std::fs::read_to_string(root().join(path)).expect("spec");
+    let compiled = cutover_check::compile(&text);
+    assert!(!compiled.has_errors());
+    let ir = compiled.ir.expect("ir");
+    let files = build(
+        &ir,
+        &Source {
+            path,
+            sha256: "0",
+            text: &text,
+        },
+        None,
+    )
+    .expect("templates render");
+    let runbook = &files
+        .iter()
+        .find(|f| f.path == "runbook.md")
+        .expect("runbook")
+        .text;
+    let parsed = parse(runbook);
+    let sections: Vec<&str> = parsed
+        .headings
+        .iter()
+        .map(String::as_str)
+        .filter(|h| SECTIONS.contains(h))
+        .collect();
+    assert_eq!(sections, SECTIONS, "the sections stay in order");
+    for expected in [
+        "### Initial load, syncs and the switch",
+        "`accounts` in chunks of 50,000 rows by `cust_id`",
+        "run `32_sync.sql` every 15m (`sync_every`)",
+        "`accounts` by `updated_at`, reading back 30s, deletions by flag",
+        "`orders` by `row_version`, deletions by missing keys",
+        "gate `reconciled` must pass; `41_ranges.sql`",
+        "### Parallel run",
+        "run `91_sync_rollback.sql` once per sync since the load",
+    ] {
+        assert!(runbook.contains(expected), "missing {expected:?}");
+    }
+    for name in ["crm", "user-management", "ai-platform"] {
+        assert!(!built(name).runbook.contains("### Parallel run"), "{name}");
+    }
+}

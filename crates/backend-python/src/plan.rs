@@ -204,6 +204,12 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                 "target_key": target.primary_key.iter().map(|c| ir.column(*c).name.clone()).collect::<Vec<_>>(),
                 "foreign_keys": fks,
                 "clocked": clocked,
+                // The runner refuses these: the SQL scripts run them.
+                "phased": match (&m.batch, &m.incremental) {
+                    (Some(_), _) => json!("batch"),
+                    (None, Some(_)) => json!("incremental"),
+                    (None, None) => Value::Null,
+                },
             }),
         );
     }

@@ -833,6 +833,15 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    phased = [n for n, m in PLAN["maps"].items() if m["phased"]]
+    if phased and not a.rollback:
+        print(
+            f"map {phased[0]} declares `{PLAN['maps'][phased[0]]['phased']}`: this runner"
+            " does not run chunked loads or syncs yet; run sql/<dialect>/30_load.sql"
+            " (and 32_sync.sql) instead",
+            file=sys.stderr,
+        )
+        return 2
     try:
         target = Db(a.target, "target")
         target.script(PLAN["dialects"][target.dialect]["schema"])
