@@ -19,12 +19,11 @@
 #[path = "../../../tests/support/postgres.rs"]
 mod pg;
 
-mod crm_source;
+mod support;
+use support::{env_number, median, psql};
 
 use cutover_backend_sql::{build, Postgres, SpecInfo};
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 const SPEC: &str = include_str!("crm_accounts.cutover");
 
@@ -47,27 +46,6 @@ fn scripts(text: &str, dir: &Path, prefix: &str) {
     }
 }
 
-fn psql(conninfo: &str, file: &Path) -> Duration {
-    let started = Instant::now();
-    let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f"])
-        .arg(file)
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    started.elapsed()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 /// The target and quarantine, summarised: row counts and an md5 of every
 /// row in key order (the batch column left out).
 fn digest(db: &mut postgres::Client) -> Vec<String> {
@@ -81,14 +59,8 @@ fn digest(db: &mut postgres::Client) -> Vec<String> {
 }
 
 fn main() {
-    let rows: u64 = std::env::var("CUTOVER_BENCH_ROWS")
-        .ok()
-        .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
-    let runs: usize = std::env::var("CUTOVER_BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let rows = env_number("CUTOVER_BENCH_ROWS", 1_000_000);
+    let runs = env_number("CUTOVER_BENCH_RUNS", 5) as usize;
     let batched = SPEC.replacen(
         "map accounts: legacy.customers -> crm.accounts {\n",
         "map accounts: legacy.customers -> crm.accounts {\n  batch 50_000 by cust_id\n",
@@ -116,7 +88,7 @@ fn main() {
         "{} dbname={name}",
         pg::connection_string().expect("CUTOVER_PG")
     );
-    db.batch_execute(&crm_source::source_sql(rows))
+    db.batch_execute(&support::source_sql(rows))
         .expect("source rows");
     // The chunked schema: the one-shot's and the checkpoints.
     psql(&conninfo, &dir.join("chunked_10_schema.sql"));

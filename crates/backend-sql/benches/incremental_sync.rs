@@ -21,45 +21,16 @@
 #[path = "../../../tests/support/postgres.rs"]
 mod pg;
 
-mod crm_source;
+mod support;
+use support::{env_number, median, psql};
 
 use cutover_backend_sql::{build, Postgres, SpecInfo};
-use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 const SPEC: &str = include_str!("crm_accounts.cutover");
 
-fn psql(conninfo: &str, file: &Path) -> Duration {
-    let started = Instant::now();
-    let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f"])
-        .arg(file)
-        .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    started.elapsed()
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() {
-    let rows: u64 = std::env::var("CUTOVER_BENCH_ROWS")
-        .ok()
-        .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
-    let runs: usize = std::env::var("CUTOVER_BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let rows = env_number("CUTOVER_BENCH_ROWS", 1_000_000);
+    let runs = env_number("CUTOVER_BENCH_RUNS", 3) as usize;
     let text = SPEC.replacen(
         "map accounts: legacy.customers -> crm.accounts {\n",
         "map accounts: legacy.customers -> crm.accounts {\n  incremental by created_date\n",
@@ -101,7 +72,7 @@ fn main() {
         "{} dbname={name}",
         pg::connection_string().expect("CUTOVER_PG")
     );
-    db.batch_execute(&crm_source::source_sql(rows))
+    db.batch_execute(&support::source_sql(rows))
         .expect("source rows");
     db.batch_execute("CREATE INDEX ON legacy.customers (created_date); ANALYZE legacy.customers;")
         .expect("index");

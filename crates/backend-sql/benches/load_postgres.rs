@@ -20,8 +20,8 @@
 #[path = "../../../tests/support/postgres.rs"]
 mod pg;
 
-mod crm_source;
-use crm_source::source_sql;
+mod support;
+use support::{env_number, median, source_sql};
 
 use cutover_backend_sql::{build, gates, Dialect, Postgres, SpecInfo};
 use cutover_ir::Timing;
@@ -162,11 +162,6 @@ fn fingerprint(db: &mut Client) -> (i64, i64, String, String) {
     (row.get(0), row.get(1), row.get(2), row.get(3))
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn secs(d: Duration) -> String {
     format!("{:.3} s", d.as_secs_f64())
 }
@@ -174,14 +169,8 @@ fn secs(d: Duration) -> String {
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs it too,
     // and then it only checks that it compiles and the SQL builds.
-    let rows: u64 = std::env::var("CUTOVER_BENCH_ROWS")
-        .ok()
-        .and_then(|s| s.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
-    let runs: usize = std::env::var("CUTOVER_BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
+    let rows = env_number("CUTOVER_BENCH_ROWS", 1_000_000);
+    let runs = env_number("CUTOVER_BENCH_RUNS", 5) as usize;
     let compiled = cutover_check::compile(SPEC);
     assert!(!compiled.has_errors(), "the benchmark spec checks clean");
     let ir = compiled.ir.expect("ir");

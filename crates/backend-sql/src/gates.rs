@@ -252,22 +252,7 @@ impl Gates<'_> {
         } else {
             p.stage_query(d, ir)
         };
-        let facts = cutover_check::FactFinder::new(ir);
-        let mut compared = Vec::new();
-        for (c, _) in &p.outcomes {
-            let assigned = m.assignments.iter().find(|a| a.target == *c);
-            let deterministic = match assigned {
-                Some(a) => facts.facts(&a.expr).deterministic,
-                None => ir
-                    .column(*c)
-                    .default
-                    .as_ref()
-                    .is_none_or(|e| facts.facts(e).deterministic),
-            };
-            if deterministic {
-                compared.push(*c);
-            }
-        }
+        let compared = deterministic_columns(ir, m, &p);
         let digest = |alias: &str| -> Result<String, Unsupported> {
             let mut texts = Vec::new();
             for c in &compared {
@@ -347,6 +332,24 @@ impl Gates<'_> {
             indent(&target),
         ))
     }
+}
+
+/// The target columns a map computes the same on every run: those a
+/// recomputation can compare (`now()` and the like are left out).
+fn deterministic_columns(ir: &Ir, m: &cutover_ir::Map, p: &MapPlan) -> Vec<ColumnId> {
+    let facts = cutover_check::FactFinder::new(ir);
+    p.outcomes
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| match m.assignments.iter().find(|a| a.target == *c) {
+            Some(a) => facts.facts(&a.expr).deterministic,
+            None => ir
+                .column(*c)
+                .default
+                .as_ref()
+                .is_none_or(|e| facts.facts(e).deterministic),
+        })
+        .collect()
 }
 
 fn one_line(s: &str) -> String {
@@ -986,22 +989,9 @@ impl Gates<'_> {
             // key_text reads layer A's names, which `a.*` keeps.
             p.stage_select(d, ir, &sampled)
         };
-        let facts = cutover_check::FactFinder::new(ir);
         let mut differs = Vec::new();
-        for (c, _) in &p.outcomes {
-            let assigned = m.assignments.iter().find(|a| a.target == *c);
-            let deterministic = match assigned {
-                Some(a) => facts.facts(&a.expr).deterministic,
-                None => ir
-                    .column(*c)
-                    .default
-                    .as_ref()
-                    .is_none_or(|e| facts.facts(e).deterministic),
-            };
-            if !deterministic {
-                continue;
-            }
-            let col = ir.column(*c);
+        for c in deterministic_columns(ir, m, &p) {
+            let col = ir.column(c);
             let name = self.id(&col.name);
             let s = self.text(&format!("s.{name}"), col.ty.kind)?;
             let t = self.text(&format!("t.{name}"), col.ty.kind)?;

@@ -139,6 +139,17 @@ pub(crate) fn start_time(d: &dyn Dialect) -> String {
     }
 }
 
+/// `BEGIN;` and the session settings, each on its line: how every
+/// transaction of the generated scripts starts.
+pub(crate) fn begin_transaction(d: &dyn Dialect) -> String {
+    let mut out = String::from("BEGIN;\n");
+    for s in d.session() {
+        out.push_str(&s);
+        out.push('\n');
+    }
+    out
+}
+
 /// The load script's statements (without the header).
 pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsupported> {
     if ir.maps.iter().any(|m| m.batch.is_some()) {
@@ -146,10 +157,7 @@ pub fn load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
     }
     let mut out = String::new();
     let id = |s: &str| d.ident(s);
-    out.push_str("BEGIN;\n");
-    for s in d.session() {
-        let _ = writeln!(out, "{s}");
-    }
+    out.push_str(&begin_transaction(d));
     let batches = d.meta_table("batches");
     let _ = writeln!(
         out,
@@ -217,10 +225,7 @@ fn chunked_load(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, U
     let batches = d.meta_table("batches");
     let mut out = String::new();
     let begin = |out: &mut String| {
-        out.push_str("BEGIN;\n");
-        for s in d.session() {
-            let _ = writeln!(out, "{s}");
-        }
+        out.push_str(&begin_transaction(d));
     };
     begin(&mut out);
     let _ = writeln!(

@@ -18,7 +18,9 @@
 
 use crate::dialect::Dialect;
 use crate::expr::{Compiler, Unsupported};
-use crate::load::{clock, current_batch, indent, map_order, plan, qualified, start_time};
+use crate::load::{
+    begin_transaction, clock, current_batch, indent, map_order, plan, qualified, start_time,
+};
 use crate::schema::BATCH_COLUMN;
 use cutover_ir::{Deletes, Expr, ExprKind, Incremental, Ir, MapId, TableId, Type, TypeKind};
 use std::fmt::Write;
@@ -171,10 +173,7 @@ fn with_filter(ir: &Ir, map: MapId, upsert: bool) -> Option<Ir> {
 pub fn sync(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsupported> {
     let id = |s: &str| d.ident(s);
     let batches = d.meta_table("batches");
-    let mut out = String::from("BEGIN;\n");
-    for s in d.session() {
-        let _ = writeln!(out, "{s}");
-    }
+    let mut out = begin_transaction(d);
     let _ = writeln!(
         out,
         "\n-- A sync is a batch: the rows it writes carry its id.\nINSERT INTO {batches} ({}, {}, {}, {}) VALUES ((SELECT COALESCE(max({}), 0) + 1 FROM {batches}), {}, {}, 'syncing');\n\n-- The new watermarks, before any row is read.\n{}",
@@ -278,6 +277,15 @@ fn key_match(ir: &Ir, d: &dyn Dialect, t: TableId, a: &str, b: &str) -> String {
         .join(" AND ")
 }
 
+/// The quoted names of a table's primary key columns.
+fn key_columns(ir: &Ir, d: &dyn Dialect, t: TableId) -> Vec<String> {
+    ir.table(t)
+        .primary_key
+        .iter()
+        .map(|c| d.ident(&ir.column(*c).name))
+        .collect()
+}
+
 fn columns(ir: &Ir, d: &dyn Dialect, t: TableId) -> Vec<String> {
     ir.table(t)
         .columns
@@ -370,12 +378,7 @@ fn upsert(
             "update"
         )
     );
-    let pk: Vec<String> = ir
-        .table(t)
-        .primary_key
-        .iter()
-        .map(|c| id(&ir.column(*c).name))
-        .collect();
+    let pk = key_columns(ir, d, t);
     let s_pk: Vec<String> = pk.iter().map(|c| format!("s.{c}")).collect();
     let _ = writeln!(
         out,
@@ -461,12 +464,7 @@ fn remove_missing(
     let m = ir.map(map);
     let t = m.target;
     let p = plan(ir, d, compiler, map, true)?;
-    let keys: Vec<String> = ir
-        .table(t)
-        .primary_key
-        .iter()
-        .map(|c| id(&ir.column(*c).name))
-        .collect();
+    let keys = key_columns(ir, d, t);
     let k_cols: Vec<String> = keys.iter().map(|k| format!("k.{k}")).collect();
     let stage = id("cutover_keys");
     let _ = writeln!(
@@ -527,10 +525,7 @@ pub fn sync_rollback(ir: &Ir, d: &dyn Dialect) -> String {
         current_batch(d),
         id("status")
     );
-    let mut out = String::from("BEGIN;\n");
-    for s in d.session() {
-        let _ = writeln!(out, "{s}");
-    }
+    let mut out = begin_transaction(d);
     out.push('\n');
     let tables = synced_tables(ir);
     let of_sync = |op: &str| {
@@ -554,12 +549,7 @@ pub fn sync_rollback(ir: &Ir, d: &dyn Dialect) -> String {
     }
     for &t in &tables {
         let cols = columns(ir, d, t);
-        let pk: Vec<String> = ir
-            .table(t)
-            .primary_key
-            .iter()
-            .map(|c| id(&ir.column(*c).name))
-            .collect();
+        let pk = key_columns(ir, d, t);
         let u_cols: Vec<String> = cols.iter().map(|c| format!("u.{c}")).collect();
         let _ = writeln!(
             out,

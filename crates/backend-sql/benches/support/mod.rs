@@ -1,5 +1,42 @@
-//! The legacy customers of `crm_accounts.cutover`, generated in the
-//! database, for the PostgreSQL load benchmarks.
+//! What the PostgreSQL load benchmarks share: the legacy customers of
+//! `crm_accounts.cutover` generated in the database, psql runs timed,
+//! medians, and the size settings.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A whole number from the environment (`_` allowed), or `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs a script with psql as a person would; how long it took.
+pub fn psql(conninfo: &str, file: &Path) -> Duration {
+    let started = Instant::now();
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f"])
+        .arg(file)
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    started.elapsed()
+}
+
+pub fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
 
 /// The legacy rows, generated in the database: deterministic functions of
 /// the row number. About 1% of status flags are unknown (quarantined); a
