@@ -20,31 +20,9 @@
 mod pg;
 
 mod support;
-use support::{env_number, median, psql};
-
-use cutover_backend_sql::{build, Postgres, SpecInfo};
-use std::path::Path;
+use support::{env_number, median, psql, write_scripts};
 
 const SPEC: &str = include_str!("crm_accounts.cutover");
-
-fn scripts(text: &str, dir: &Path, prefix: &str) {
-    let compiled = cutover_check::compile(text);
-    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
-    let ir = compiled.ir.expect("ir");
-    let built = build(
-        &ir,
-        &Postgres,
-        &SpecInfo {
-            path: "crates/backend-sql/benches/crm_accounts.cutover",
-            sha256: prefix,
-            text,
-        },
-    )
-    .expect("compiles for PostgreSQL");
-    for s in built {
-        std::fs::write(dir.join(format!("{prefix}_{}", s.name)), s.text).expect("script");
-    }
-}
 
 /// The target and quarantine, summarised: row counts and an md5 of every
 /// row in key order (the batch column left out).
@@ -69,8 +47,8 @@ fn main() {
     assert_ne!(batched, SPEC, "the benchmark spec has the accounts map");
     let dir = std::env::temp_dir().join(format!("cutover-bench-chunked-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
-    scripts(SPEC, &dir, "oneshot");
-    scripts(&batched, &dir, "chunked");
+    write_scripts(SPEC, &dir, "oneshot_");
+    write_scripts(&batched, &dir, "chunked_");
     if !std::env::args().any(|a| a == "--bench") {
         println!("chunked_load: built; run with `cargo bench` to measure");
         let _ = std::fs::remove_dir_all(&dir);

@@ -22,9 +22,7 @@
 mod pg;
 
 mod support;
-use support::{env_number, median, psql};
-
-use cutover_backend_sql::{build, Postgres, SpecInfo};
+use support::{env_number, median, psql, write_scripts};
 
 const SPEC: &str = include_str!("crm_accounts.cutover");
 
@@ -37,24 +35,9 @@ fn main() {
         1,
     );
     assert_ne!(text, SPEC, "the benchmark spec has the accounts map");
-    let compiled = cutover_check::compile(&text);
-    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
-    let ir = compiled.ir.expect("ir");
-    let built = build(
-        &ir,
-        &Postgres,
-        &SpecInfo {
-            path: "crates/backend-sql/benches/crm_accounts.cutover",
-            sha256: "bench",
-            text: &text,
-        },
-    )
-    .expect("compiles for PostgreSQL");
     let dir = std::env::temp_dir().join(format!("cutover-bench-sync-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch");
-    for s in &built {
-        std::fs::write(dir.join(&s.name), &s.text).expect("script");
-    }
+    write_scripts(&text, &dir, "");
     if !std::env::args().any(|a| a == "--bench") {
         println!("incremental_sync: built; run with `cargo bench` to measure");
         let _ = std::fs::remove_dir_all(&dir);

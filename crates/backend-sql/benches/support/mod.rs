@@ -33,6 +33,27 @@ pub fn psql(conninfo: &str, file: &Path) -> Duration {
     started.elapsed()
 }
 
+/// Builds `text` (a variant of `crm_accounts.cutover`) for PostgreSQL and
+/// writes every script into `dir` as `{prefix}{name}`.
+pub fn write_scripts(text: &str, dir: &Path, prefix: &str) {
+    let compiled = cutover_check::compile(text);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let ir = compiled.ir.expect("ir");
+    let built = cutover_backend_sql::build(
+        &ir,
+        &cutover_backend_sql::Postgres,
+        &cutover_backend_sql::SpecInfo {
+            path: "crates/backend-sql/benches/crm_accounts.cutover",
+            sha256: "bench",
+            text,
+        },
+    )
+    .expect("compiles for PostgreSQL");
+    for s in built {
+        std::fs::write(dir.join(format!("{prefix}{}", s.name)), s.text).expect("script");
+    }
+}
+
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
