@@ -58,14 +58,7 @@ fn main() {
         eprintln!("chunked_load: CUTOVER_PG is not set; start a cluster with tests/pg.sh");
         return;
     };
-    let name: String = db
-        .query_one("SELECT current_database()", &[])
-        .expect("name")
-        .get(0);
-    let conninfo = format!(
-        "{} dbname={name}",
-        pg::connection_string().expect("CUTOVER_PG")
-    );
+    let conninfo = support::conninfo(&mut db);
     db.batch_execute(&support::source_sql(rows))
         .expect("source rows");
     // The chunked schema: the one-shot's and the checkpoints.

@@ -47,14 +47,7 @@ fn main() {
         eprintln!("incremental_sync: CUTOVER_PG is not set; start a cluster with tests/pg.sh");
         return;
     };
-    let name: String = db
-        .query_one("SELECT current_database()", &[])
-        .expect("name")
-        .get(0);
-    let conninfo = format!(
-        "{} dbname={name}",
-        pg::connection_string().expect("CUTOVER_PG")
-    );
+    let conninfo = support::conninfo(&mut db);
     db.batch_execute(&support::source_sql(rows))
         .expect("source rows");
     db.batch_execute("CREATE INDEX ON legacy.customers (created_date); ANALYZE legacy.customers;")

@@ -54,6 +54,18 @@ pub fn write_scripts(text: &str, dir: &Path, prefix: &str) {
     }
 }
 
+/// A libpq connection string for `db`'s database, for psql.
+pub fn conninfo(db: &mut postgres::Client) -> String {
+    let name: String = db
+        .query_one("SELECT current_database()", &[])
+        .expect("name")
+        .get(0);
+    format!(
+        "{} dbname={name}",
+        crate::pg::connection_string().expect("CUTOVER_PG")
+    )
+}
+
 pub fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
