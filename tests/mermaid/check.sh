@@ -41,6 +41,7 @@ expect() {
 expect "good.md parses"                    0 '^ok   fixtures/good\.md:14  gantt$' -- fixtures/good.md
 expect "bad.md is rejected by mermaid.parse" 1 '^FAIL fixtures/bad\.md:10: .*cannot parse.*fixtures/bad\.md:21' "Parse error on line 10" -- fixtures/bad.md
 expect "syntax.md (accepted constructs)"   0 'syntax\.md:8  gantt$' 'syntax\.md:27  flowchart' -- fixtures/syntax.md
+expect "phased.md (load and sync section)" 0 '^ok   fixtures/phased\.md:9  gantt$' -- fixtures/phased.md
 expect "bad-compile.md fails compilation"  1 '^FAIL fixtures/bad-compile\.md:10: .*task compilation' -- fixtures/bad-compile.md
 expect "none.md has no block"              1 'no ```mermaid block found' -- fixtures/none.md
 expect "one bad file fails the run"        1 '^ok   fixtures/good\.md:14' '^FAIL fixtures/bad\.md:10' 'mermaid: 1 passed, 1 failed' -- fixtures/good.md fixtures/bad.md

@@ -2,9 +2,11 @@
 //! they come `after` has finished; a phase's `load` steps are estimated
 //! from the source tables' `rows ~` and a throughput, run one after the
 //! other from the phase's start; the critical path is the chain of phases
-//! that ends last; the total is when it ends.
+//! that ends last; the total is when it ends. For specs with `incremental`
+//! maps, the initial load, the sync cycles, the final sync and the switch
+//! are placed on those phases (`Phased`).
 
-use cutover_ir::{Ir, MapId, Step};
+use cutover_ir::{AttrValue, CheckKind, Ir, MapId, Step, Timing};
 
 /// Where the throughput figure comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +58,51 @@ pub struct Timeline {
     pub overruns: Vec<(String, f64, f64)>,
     /// Maps whose source table has no `rows ~`.
     pub unestimated: Vec<String>,
+    /// The load and sync steps, for specs with `incremental` maps.
+    pub phased: Option<Phased>,
+}
+
+/// A stretch of the timeline, in minutes from the start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Window {
+    pub fn minutes(&self) -> f64 {
+        (self.end - self.start).max(0.0)
+    }
+}
+
+/// The phased load of a spec with `incremental` maps, placed on its phases.
+/// Nothing in a spec says which phase holds the switch or how long a sync
+/// takes, so the places follow the steps the phases declare:
+///
+/// - the initial load is each synced map's load in the last phase that
+///   loads it (earlier loads are rehearsals), from that phase's start to
+///   the end of its estimated loads, or to the phase's end when a load of
+///   it has no estimate;
+/// - the final sync, the gates and the switch belong to the last phase
+///   that runs an `after load` gate and ends no earlier than the loading
+///   phases (else the phase that ends last): they take that phase's time
+///   after the initial load (`cut`), and the switch is its end;
+/// - the sync cycles run in between (`syncs`), every `sync_every`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phased {
+    pub load: Window,
+    /// A phase of the initial load is on the critical path.
+    pub load_critical: bool,
+    /// From the end of the initial load to the final sync.
+    pub syncs: Window,
+    /// `sync_every` in minutes, when declared as one duration.
+    pub every: Option<f64>,
+    /// The final sync, the gates before the switch, and the switch at its end.
+    pub cut: Window,
+    /// The phase of the switch is on the critical path.
+    pub cut_critical: bool,
+    /// Gates with a `reconcile` check, in spec order.
+    pub reconcile: Vec<String>,
 }
 
 /// The minutes a map's load takes at `per_second`, from its first source
@@ -117,6 +164,8 @@ pub fn timeline(ir: &Ir, order: &[MapId], throughput: &Throughput) -> Timeline {
 
     let mut items = Vec::new();
     let mut overruns = Vec::new();
+    // Per phase: minutes of estimated loads, and whether every load had one.
+    let mut phase_loads: Vec<(f64, bool)> = Vec::with_capacity(n);
     for (i, p) in ir.phases.iter().enumerate() {
         items.push(Item {
             id: p.name.clone(),
@@ -135,6 +184,7 @@ pub fn timeline(ir: &Ir, order: &[MapId], throughput: &Throughput) -> Timeline {
         });
         let mut at = starts[i];
         let mut loaded = 0.0;
+        let mut estimated = true;
         for step in &p.steps {
             let maps: Vec<MapId> = match step {
                 Step::Load(None) => order.to_vec(),
@@ -143,6 +193,7 @@ pub fn timeline(ir: &Ir, order: &[MapId], throughput: &Throughput) -> Timeline {
             };
             for m in maps {
                 let Some((rows, minutes)) = load_estimate(ir, m, rate) else {
+                    estimated = false;
                     continue;
                 };
                 items.push(Item {
@@ -163,6 +214,7 @@ pub fn timeline(ir: &Ir, order: &[MapId], throughput: &Throughput) -> Timeline {
         if loaded > p.minutes {
             overruns.push((p.name.clone(), loaded, p.minutes));
         }
+        phase_loads.push((loaded, estimated));
     }
     let mut unestimated = Vec::new();
     let mut load_minutes = Some(0.0);
@@ -187,7 +239,93 @@ pub fn timeline(ir: &Ir, order: &[MapId], throughput: &Throughput) -> Timeline {
         load_minutes,
         overruns,
         unestimated,
+        phased: phased(ir, order, &starts, &ends, &critical, &phase_loads),
     }
+}
+
+/// The phased load on the phases (see `Phased`); None without `incremental`
+/// maps or without a phase that loads one.
+fn phased(
+    ir: &Ir,
+    order: &[MapId],
+    starts: &[f64],
+    ends: &[f64],
+    critical: &[usize],
+    phase_loads: &[(f64, bool)],
+) -> Option<Phased> {
+    let loads = |i: usize, m: MapId| {
+        ir.phases[i].steps.iter().any(|s| match s {
+            Step::Load(None) => order.contains(&m),
+            Step::Load(Some(x)) => *x == m,
+            _ => false,
+        })
+    };
+    // The later of two phases: by start, then by spec order.
+    let later = |a: &usize, b: &usize| starts[*a].total_cmp(&starts[*b]).then(a.cmp(b));
+    let mut loading: Vec<usize> = order
+        .iter()
+        .filter(|m| ir.map(**m).incremental.is_some())
+        .filter_map(|m| (0..ir.phases.len()).filter(|i| loads(*i, *m)).max_by(later))
+        .collect();
+    loading.sort_unstable();
+    loading.dedup();
+    let load_start = loading.iter().map(|i| starts[*i]).reduce(f64::min)?;
+    let load_end = loading
+        .iter()
+        .map(|i| match phase_loads.get(*i) {
+            Some((loaded, true)) => starts[*i] + loaded,
+            _ => ends[*i],
+        })
+        .fold(load_start, f64::max);
+    let loading_end = loading.iter().map(|i| ends[*i]).fold(0.0, f64::max);
+    let after_load_gate = |i: &usize| {
+        ir.phases[*i]
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Gate(g) if ir.gate(*g).timing == Timing::AfterLoad))
+    };
+    let by_end = |a: &usize, b: &usize| ends[*a].total_cmp(&ends[*b]).then(a.cmp(b));
+    let cut_phase = (0..ir.phases.len())
+        .filter(|i| ends[*i] >= loading_end && after_load_gate(i))
+        .max_by(by_end)
+        .or_else(|| (0..ir.phases.len()).max_by(by_end))?;
+    let cut_start = starts[cut_phase].max(load_end);
+    let every = ir
+        .migration
+        .attributes
+        .iter()
+        .find(|a| a.name == "sync_every")
+        .and_then(|a| match a.values.as_slice() {
+            [AttrValue::Minutes(m)] if *m > 0.0 => Some(*m),
+            _ => None,
+        });
+    Some(Phased {
+        load: Window {
+            start: load_start,
+            end: load_end,
+        },
+        load_critical: loading.iter().any(|i| critical.contains(i)),
+        syncs: Window {
+            start: load_end,
+            end: cut_start,
+        },
+        every,
+        cut: Window {
+            start: cut_start,
+            end: ends[cut_phase].max(cut_start),
+        },
+        cut_critical: critical.contains(&cut_phase),
+        reconcile: ir
+            .gates
+            .iter()
+            .filter(|g| {
+                g.checks
+                    .iter()
+                    .any(|c| matches!(c.kind, CheckKind::Reconcile { .. }))
+            })
+            .map(|g| g.name.clone())
+            .collect(),
+    })
 }
 
 /// A name as a Mermaid task id: letters, digits and `_`.

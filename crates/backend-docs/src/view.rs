@@ -1232,7 +1232,84 @@ fn mermaid(ir: &Ir, tl: &Timeline) -> String {
             timeline::id_part(&item.id)
         ));
     }
+    if let Some(phased) = &tl.phased {
+        out.extend(phased_bars(phased));
+    }
     out.join("\n")
+}
+
+/// Sync cycles drawn one bar each up to this many; more read as one bar.
+const SYNC_BARS: usize = 6;
+
+/// The chart's `Load and sync` section (timeline::Phased): the initial load,
+/// the sync cycles, the final sync and reconciliation, and the switch as a
+/// milestone. Ids hold a `-`, which phase and load ids never do
+/// (`id_part`), so they cannot clash.
+fn phased_bars(p: &timeline::Phased) -> Vec<String> {
+    // Ends rounded like starts, so that a bar ends where the next begins.
+    let bar = |title: &str, id: &str, w: timeline::Window, crit: bool| {
+        format!(
+            "    {} :{}{id}, {}, {}",
+            mermaid_text(title),
+            if crit { "crit, " } else { "" },
+            clock_date(w.start),
+            mermaid_duration(w.end.round() - w.start.round())
+        )
+    };
+    let mut out = vec![
+        "    section Load and sync".to_string(),
+        bar("Initial load", "sync-load", p.load, p.load_critical),
+    ];
+    let dual = p.syncs.minutes();
+    if dual > 0.0 {
+        // Whole cycles that fit before the final sync (the guard absorbs
+        // float error in a window that is an exact multiple).
+        let cycles = p.every.map(|e| (dual / e + 1e-9).floor());
+        match (p.every, cycles) {
+            (Some(e), Some(c)) if c >= 1.0 && c <= SYNC_BARS as f64 => {
+                for k in 0..c as usize {
+                    let start = p.syncs.start + k as f64 * e;
+                    let w = timeline::Window {
+                        start,
+                        end: start + e,
+                    };
+                    out.push(bar(
+                        &format!("Sync {}", k + 1),
+                        &format!("sync-{}", k + 1),
+                        w,
+                        false,
+                    ));
+                }
+            }
+            (Some(e), _) => out.push(bar(
+                &format!("Sync cycles every {}", duration(e)),
+                "sync-cycles",
+                p.syncs,
+                false,
+            )),
+            (None, _) => out.push(bar("Sync cycles", "sync-cycles", p.syncs, false)),
+        }
+    }
+    out.push(bar("Final sync", "sync-final", p.cut, p.cut_critical));
+    if !p.reconcile.is_empty() {
+        let gates = if p.reconcile.len() == 1 {
+            "gate"
+        } else {
+            "gates"
+        };
+        out.push(bar(
+            &format!("Reconcile, {gates} {}", p.reconcile.join(", ")),
+            "sync-reconcile",
+            p.cut,
+            p.cut_critical,
+        ));
+    }
+    out.push(format!(
+        "    Switch :{}milestone, sync-switch, {}, 0m",
+        if p.cut_critical { "crit, " } else { "" },
+        clock_date(p.cut.end)
+    ));
+    out
 }
 
 /// Minutes from the start as a Mermaid date: day 1 is 2000-01-01 (the

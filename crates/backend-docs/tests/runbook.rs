@@ -232,24 +232,7 @@ fn output_is_deterministic() {
 fn phased_loads_and_the_parallel_run_are_in_the_timeline() {
     let path = "tests/check/valid/phased-loads.cutover";
     let text = std::fs::read_to_string(root().join(path)).expect("spec");
-    let compiled = cutover_check::compile(&text);
-    assert!(!compiled.has_errors());
-    let ir = compiled.ir.expect("ir");
-    let files = build(
-        &ir,
-        &Source {
-            path,
-            sha256: "0",
-            text: &text,
-        },
-        None,
-    )
-    .expect("templates render");
-    let runbook = &files
-        .iter()
-        .find(|f| f.path == "runbook.md")
-        .expect("runbook")
-        .text;
+    let runbook = &runbook_of(path, &text);
     let parsed = parse(runbook);
     let sections: Vec<&str> = parsed
         .headings
@@ -272,5 +255,83 @@ fn phased_loads_and_the_parallel_run_are_in_the_timeline() {
     }
     for name in ["crm", "user-management", "ai-platform"] {
         assert!(!built(name).runbook.contains("### Parallel run"), "{name}");
+    }
+}
+
+/// The runbook of a spec outside the examples.
+fn runbook_of(path: &str, text: &str) -> String {
+    let compiled = cutover_check::compile(text);
+    assert!(!compiled.has_errors(), "{path}");
+    let ir = compiled.ir.expect("ir");
+    let files = build(
+        &ir,
+        &Source {
+            path,
+            sha256: "0",
+            text,
+        },
+        None,
+    )
+    .expect("templates render");
+    files
+        .into_iter()
+        .find(|f| f.path == "runbook.md")
+        .expect("runbook")
+        .text
+}
+
+/// Section 7 of a runbook, from its heading to the next section's.
+fn timeline_section(runbook: &str) -> &str {
+    let start = runbook.find("## 7. Timeline").expect("section 7");
+    let end = runbook[start..]
+        .find("## 8. ")
+        .map_or(runbook.len(), |e| start + e);
+    &runbook[start..end]
+}
+
+/// The chart of a spec with synced maps draws the initial load (the
+/// estimate of the last phase that loads them, not the rehearsal), the
+/// sync cycles at `sync_every` until the phase that runs the reconcile
+/// gate, the final sync and reconciliation in that phase, and the switch
+/// at its end; a cadence with too many cycles to draw is one bar.
+#[test]
+fn the_chart_draws_the_load_the_syncs_and_the_switch() {
+    let path = "crates/backend-docs/tests/fixtures/phased-timeline.cutover";
+    let text = std::fs::read_to_string(root().join(path)).expect("spec");
+    let runbook = runbook_of(path, &text);
+    insta::assert_snapshot!("phased_timeline", timeline_section(&runbook));
+    let charts = parse(&runbook).mermaid;
+    assert_eq!(charts.len(), 1);
+    assert!(charts[0].contains("    section Load and sync\n"));
+    // tests/mermaid validates this very chart with Mermaid's own parser.
+    let fixture = std::fs::read_to_string(root().join("tests/mermaid/fixtures/phased.md"))
+        .expect("Mermaid fixture");
+    assert_eq!(
+        parse(&fixture).mermaid,
+        charts,
+        "tests/mermaid/fixtures/phased.md holds another chart: copy the new one there"
+    );
+
+    let chart = |text: &str| {
+        let runbook = runbook_of(path, text);
+        let parsed = parse(&runbook);
+        parsed.mermaid.into_iter().next().expect("one chart")
+    };
+    let quarter = chart(&text.replace("sync_every 1h", "sync_every 15m"));
+    assert!(
+        quarter.contains("    Sync cycles every 15m :sync-cycles, 2000-01-02 00:42, 198m\n"),
+        "{quarter}"
+    );
+    assert!(!quarter.contains("Sync 1 "), "{quarter}");
+    let undeclared = chart(&text.replace("  sync_every 1h\n", ""));
+    assert!(
+        undeclared.contains("    Sync cycles :sync-cycles, 2000-01-02 00:42, 198m\n"),
+        "{undeclared}"
+    );
+
+    // Without `incremental` maps the chart has no such section.
+    for name in EXAMPLES {
+        let p = parse(&built(name).runbook);
+        assert!(!p.mermaid[0].contains("Load and sync"), "{name}");
     }
 }
