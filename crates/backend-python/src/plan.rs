@@ -6,10 +6,11 @@
 //! where to run it).
 
 use cutover_backend_sql::dialect::Dialect;
-use cutover_backend_sql::{gates, load, rollback, schema, Postgres, Sqlite, Unsupported};
+use cutover_backend_sql::{gates, load, rollback, schema, sync, Postgres, Sqlite, Unsupported};
 use cutover_eval::walk;
 use cutover_ir::{
-    CheckKind, ExprKind, Func, Ir, Metric, Role, Threshold, Timing, Tolerance, Trigger,
+    CheckKind, Deletes, ExprKind, Func, Ir, MapId, Metric, Role, Threshold, Timing, Tolerance,
+    Trigger,
 };
 use serde_json::{json, Value};
 
@@ -137,6 +138,41 @@ fn reads(ir: &Ir, kind: &CheckKind) -> Vec<String> {
     out
 }
 
+/// An `incremental` map's sync, per dialect: the bound of the changed
+/// rows (the last watermark as `%s`, less the skew) and the statements
+/// that apply the stages the runner fills (the SQL backend's own).
+fn incremental(ir: &Ir, id: MapId) -> Result<Value, Unsupported> {
+    let m = ir.map(id);
+    let Some(inc) = &m.incremental else {
+        return Ok(Value::Null);
+    };
+    let kind = ir.column(inc.column).ty.kind;
+    let mut sql = serde_json::Map::new();
+    for d in [&Postgres as &dyn Dialect, &Sqlite] {
+        let last = format!("CAST(%s AS {})", d.column_type(kind));
+        let since = if inc.skew_seconds == 0 {
+            last
+        } else {
+            d.minus_seconds(&last, kind, inc.skew_seconds)
+        };
+        let removes = m.filter.is_some() || matches!(inc.deletes, Some(Deletes::When(_)));
+        sql.insert(
+            d.name().to_string(),
+            json!({
+                "since": since,
+                "upsert": sync::apply_upsert(ir, d, id),
+                "remove": removes.then(|| sync::apply_removal(ir, d, id)),
+                "missing": matches!(inc.deletes, Some(Deletes::Missing { .. }))
+                    .then(|| sync::apply_missing(ir, d, id)),
+            }),
+        );
+    }
+    Ok(json!({
+        "column": ir.column(inc.column).name,
+        "sql": sql,
+    }))
+}
+
 /// The plan as JSON text.
 pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
     let order = load::map_order(ir);
@@ -204,12 +240,11 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                 "target_key": target.primary_key.iter().map(|c| ir.column(*c).name.clone()).collect::<Vec<_>>(),
                 "foreign_keys": fks,
                 "clocked": clocked,
-                // The runner refuses these: the SQL scripts run them.
-                "phased": match (&m.batch, &m.incremental) {
-                    (Some(_), _) => json!("batch"),
-                    (None, Some(_)) => json!("incremental"),
-                    (None, None) => Value::Null,
-                },
+                "batch": m.batch.as_ref().map(|b| json!({
+                    "column": ir.column(b.column).name,
+                    "size": b.size,
+                })),
+                "incremental": incremental(ir, id)?,
             }),
         );
     }
@@ -276,6 +311,10 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                         "columns": columns.iter().map(|c| ir.column(*c).name.clone()).collect::<Vec<_>>(),
                     });
                 }
+                Some(CheckKind::Reconcile { map, .. }) => {
+                    check["kind"] = json!("reconcile");
+                    check["reconcile"] = json!({ "map": ir.map(*map).name });
+                }
                 Some(CheckKind::Sample { rows, map }) => {
                     check["kind"] = json!("sample");
                     let names: Vec<String> = ir
@@ -330,6 +369,8 @@ pub fn plan(ir: &Ir, spec: &str, sha256: &str) -> Result<String, Unsupported> {
                 "rollback": rollback::rollback(ir, d),
                 "begin_checks": gates::begin(d),
                 "session": d.session(),
+                "sync_rollback": (!sync::synced_tables(ir).is_empty())
+                    .then(|| sync::sync_rollback(ir, d)),
             }),
         );
     }

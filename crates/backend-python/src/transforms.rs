@@ -11,7 +11,7 @@ use crate::expr::{
 use crate::lit::Lit;
 use crate::row;
 use cutover_eval::{equi_join, walk};
-use cutover_ir::{ColumnId, Expr, ExprKind, Ir, MapId, OnFailure, TableId};
+use cutover_ir::{ColumnId, Deletes, Expr, ExprKind, Ir, MapId, OnFailure, TableId};
 use std::collections::HashSet;
 
 /// Names given out in one module, so two spec names never collide.
@@ -189,6 +189,7 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
     // Assignments and maps.
     let mut map_defs = Vec::new();
     let mut maps_meta = Vec::new();
+    let mut deleted = Vec::new();
     for (i, map) in ir.maps.iter().enumerate() {
         let id = MapId(i as u32);
         let pre = prefixes(ir, id);
@@ -333,6 +334,22 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
             }
             None => Lit::Atom("None".into()),
         };
+        // `incremental … deletes when flag`: the sync's soft-delete flag.
+        if let Some(Deletes::When(flag)) = map.incremental.as_ref().and_then(|i| i.deletes.as_ref())
+        {
+            let name = m.names.unique(&format!("{mname}_deleted"));
+            let doc = format!("deletes when {}.", one_line(spec, flag.span));
+            m.function(
+                &name,
+                row_params,
+                "Any",
+                Some(doc),
+                flag,
+                Rows::Row(&pre),
+                &[],
+            )?;
+            deleted.push((string(&map.name), Lit::Atom(name)));
+        }
         let mut sources = Vec::new();
         for (j, s) in map.sources.iter().enumerate() {
             let table = ir.table(s.table);
@@ -542,6 +559,13 @@ pub fn transforms(ir: &Ir, spec: &str, header: &str) -> Result<String, Unsupport
     for l in maps.statement(0, "MAPS: dict[str, Map] = ") {
         out.push_str(&l);
         out.push('\n');
+    }
+    if !deleted.is_empty() {
+        out.push_str("\n\n# The soft-delete flag of each `incremental … deletes when` map.\n");
+        for l in Lit::Dict(deleted).statement(0, "DELETED: dict[str, Compute] = ") {
+            out.push_str(&l);
+            out.push('\n');
+        }
     }
     Ok(out)
 }

@@ -656,32 +656,3 @@ fn a_run_killed_mid_load_is_undone_by_the_rollback() {
     assert_eq!(source_before, digest(&big), "the source is untouched");
     let _ = std::fs::remove_dir_all(&dir);
 }
-
-/// A spec with `batch` or `incremental` maps: the runner refuses to load
-/// it in one shot, and names the SQL scripts that run it.
-#[test]
-fn chunked_and_synced_maps_are_refused_with_the_scripts_to_run() {
-    let path = root().join("tests/check/valid/phased-loads.cutover");
-    let text = std::fs::read_to_string(&path).expect("spec");
-    let compiled = cutover_check::compile(&text);
-    assert!(!compiled.has_errors());
-    let ir = compiled.ir.expect("ir");
-    let dir = std::env::temp_dir().join(format!("cutover-runner-phased-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let (python_dir, package) = package_of(&ir, "phased-loads", &text, &dir);
-    let (code, out) = python(
-        &python_dir,
-        &[
-            "-m",
-            &package,
-            "--source",
-            "sqlite:///nowhere/source.db",
-            "--target",
-            "sqlite:///nowhere/target.db",
-        ],
-    );
-    assert_eq!(code, 2, "{out}");
-    assert!(out.contains("map accounts declares `batch`"), "{out}");
-    assert!(out.contains("30_load.sql"), "{out}");
-    let _ = std::fs::remove_dir_all(&dir);
-}

@@ -625,12 +625,21 @@ impl Gates<'_> {
                 target,
                 columns,
             } => self.checksum(*source, *target, columns),
-            CheckKind::Reconcile { map, .. } => Ok(Query {
-                violations: self.recompute(*map, None)?,
-                checked: Some(self.count(ir.map(*map).source())),
-                meaning: "a key whose source row, with the map applied, is missing in the target or differs from it (the differing columns named), a rejected row in the target or not in the quarantine, or a loaded target row no source row gives".into(),
-                pii: Vec::new(),
-            }),
+            CheckKind::Reconcile { map, .. } => {
+                // Only keys are shown (differing columns by name): masked
+                // when a key column is pii.
+                let m = ir.map(*map);
+                let keys = ir.table(m.source()).primary_key.iter();
+                let pii = keys
+                    .chain(&ir.table(m.target).primary_key)
+                    .any(|c| ir.column(*c).pii);
+                Ok(Query {
+                    violations: self.recompute(*map, None)?,
+                    checked: Some(self.count(m.source())),
+                    meaning: "a key whose source row, with the map applied, is missing in the target or differs from it (the differing columns named), a rejected row in the target or not in the quarantine, or a loaded target row no source row gives".into(),
+                    pii: if pii { vec!["source_key".into()] } else { Vec::new() },
+                })
+            }
             CheckKind::Sample { rows, map } => {
                 let maps: Vec<MapId> = match map {
                     Some(m) => vec![*m],

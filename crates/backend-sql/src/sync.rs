@@ -196,7 +196,7 @@ pub fn sync(ir: &Ir, d: &dyn Dialect, spec_sha256: &str) -> Result<String, Unsup
         let upsert_ir = with_filter(ir, m, true).unwrap_or_else(|| ir.clone());
         let compiler = Compiler::new(&upsert_ir, d, clock(d));
         let changed = changed_rows(&upsert_ir, d, &compiler, m, inc)?;
-        upsert(ir, d, m, &changed, &mut out).map_err(|u| u.at(map.span))?;
+        upsert(ir, d, m, &changed, &mut out);
     }
     // Deletions, children first.
     for &m in order.iter().rev() {
@@ -315,13 +315,25 @@ fn keep_before(ir: &Ir, d: &dyn Dialect, t: TableId, rows: &str, op: &str) -> St
     )
 }
 
-fn upsert(
-    ir: &Ir,
-    d: &dyn Dialect,
-    map: MapId,
-    changed: &str,
-    out: &mut String,
-) -> Result<(), Unsupported> {
+fn upsert(ir: &Ir, d: &dyn Dialect, map: MapId, changed: &str, out: &mut String) {
+    let m = ir.map(map);
+    let _ = writeln!(
+        out,
+        "-- sync map {}: {} -> {}, rows changed since the last watermark\nDROP TABLE IF EXISTS {};\n{}",
+        m.name,
+        ir.table_path(m.source()),
+        ir.table_path(m.target),
+        d.ident("cutover_stage"),
+        changed_stage(ir, d, "cutover_stage", changed, map)
+    );
+    out.push_str(&apply_upsert(ir, d, map));
+}
+
+/// The statements that apply the stage `cutover_stage` (the target's
+/// columns, and the source key, rule, column, reason and source row of
+/// each rejected row) to the target, and drop it. The Python runner fills
+/// the same stage from rows it computed and runs these.
+pub fn apply_upsert(ir: &Ir, d: &dyn Dialect, map: MapId) -> String {
     let id = |s: &str| d.ident(s);
     let m = ir.map(map);
     let t = m.target;
@@ -330,14 +342,7 @@ fn upsert(
     let target = qualified(ir, d, t);
     let cols = columns(ir, d, t);
     let quarantine = d.meta_table("quarantine");
-    let _ = writeln!(
-        out,
-        "-- sync map {}: {} -> {}, rows changed since the last watermark\nDROP TABLE IF EXISTS {stage};\n{}",
-        m.name,
-        ir.table_path(m.source()),
-        ir.table_path(t),
-        changed_stage(ir, d, "cutover_stage", changed, map)
-    );
+    let mut out = String::new();
     // Rejected: quarantined once per map and source key, the target row
     // left as it was.
     let _ = writeln!(
@@ -425,16 +430,30 @@ fn upsert(
         id("batch_id"),
         current_batch(d),
     );
-    Ok(())
+    out
 }
 
 /// Removes the target rows of the changed source rows `gone` selects
 /// (deleted by the flag, or out of the map's `where`), keeping their
 /// before-images.
 fn remove_stage(ir: &Ir, d: &dyn Dialect, map: MapId, gone: &str, out: &mut String) {
-    let id = |s: &str| d.ident(s);
     let m = ir.map(map);
-    let t = m.target;
+    let _ = writeln!(
+        out,
+        "-- sync map {}: rows deleted at the source or no longer selected\nDROP TABLE IF EXISTS {};\n{}",
+        m.name,
+        d.ident("cutover_gone"),
+        changed_stage(ir, d, "cutover_gone", gone, map),
+    );
+    out.push_str(&apply_removal(ir, d, map));
+}
+
+/// The statements that remove the loaded target rows whose keys the stage
+/// `cutover_gone` holds (rows with a NULL `cutover_reason`), keeping their
+/// before-images, and drop it.
+pub fn apply_removal(ir: &Ir, d: &dyn Dialect, map: MapId) -> String {
+    let id = |s: &str| d.ident(s);
+    let t = ir.map(map).target;
     let stage = id("cutover_gone");
     let matched = key_match(ir, d, t, "t", "g");
     let rows = format!(
@@ -442,14 +461,11 @@ fn remove_stage(ir: &Ir, d: &dyn Dialect, map: MapId, gone: &str, out: &mut Stri
         id(BATCH_COLUMN),
         id("cutover_reason")
     );
-    let _ = writeln!(
-        out,
-        "-- sync map {}: rows deleted at the source or no longer selected\nDROP TABLE IF EXISTS {stage};\n{}\n{}\n{}\nDROP TABLE {stage};\n",
-        m.name,
-        changed_stage(ir, d, "cutover_gone", gone, map),
+    format!(
+        "{}\n{}\nDROP TABLE {stage};\n\n",
         keep_before(ir, d, t, &rows, "delete"),
         delete_counted(ir, d, map, &rows),
-    );
+    )
 }
 
 /// `deletes missing`: loaded target rows whose key no source row gives.
@@ -481,18 +497,27 @@ fn remove_missing(
             )
         )
     );
+    out.push_str(&apply_missing(ir, d, map));
+    Ok(())
+}
+
+/// The statements that remove the loaded target rows whose keys the stage
+/// `cutover_keys` (every key the source gives) does not hold, keeping
+/// their before-images, and drop it.
+pub fn apply_missing(ir: &Ir, d: &dyn Dialect, map: MapId) -> String {
+    let id = |s: &str| d.ident(s);
+    let t = ir.map(map).target;
+    let stage = id("cutover_keys");
     let matched = key_match(ir, d, t, "t", "k");
     let rows = format!(
         "t.{} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {stage} AS k WHERE {matched})",
         id(BATCH_COLUMN)
     );
-    let _ = writeln!(
-        out,
-        "{}\n{}\nDROP TABLE {stage};\n",
+    format!(
+        "{}\n{}\nDROP TABLE {stage};\n\n",
         keep_before(ir, d, t, &rows, "delete"),
         delete_counted(ir, d, map, &rows)
-    );
-    Ok(())
+    )
 }
 
 fn delete_counted(ir: &Ir, d: &dyn Dialect, map: MapId, rows: &str) -> String {
@@ -512,17 +537,23 @@ fn delete_counted(ir: &Ir, d: &dyn Dialect, map: MapId, rows: &str) -> String {
     )
 }
 
-/// `91_sync_rollback.sql`: the newest batch, if it is a sync that
-/// finished, undone from its before-images: rows it inserted deleted
+/// `91_sync_rollback.sql`: the newest batch not rolled back, if it is a
+/// sync that finished, undone from its before-images: rows it inserted deleted
 /// (children first), rows it deleted inserted again and rows it updated
 /// set back (parents first), its quarantined rows and watermarks removed.
 pub fn sync_rollback(ir: &Ir, d: &dyn Dialect) -> String {
     let id = |s: &str| d.ident(s);
     let batches = d.meta_table("batches");
+    // The newest batch not rolled back: run once per sync, newest first.
+    let undone = format!(
+        "(SELECT max({}) FROM {batches} WHERE {} <> 'rolled_back')",
+        id("batch_id"),
+        id("status")
+    );
     let is_sync = format!(
         "EXISTS (SELECT 1 FROM {batches} AS b WHERE b.{} = {} AND b.{} = 'synced')",
         id("batch_id"),
-        current_batch(d),
+        undone,
         id("status")
     );
     let mut out = begin_transaction(d);
@@ -532,7 +563,7 @@ pub fn sync_rollback(ir: &Ir, d: &dyn Dialect) -> String {
         format!(
             "u.{} = {} AND u.{} = {}",
             id("cutover_sync_id"),
-            current_batch(d),
+            undone,
             id("cutover_op"),
             d.text(op)
         )
@@ -588,21 +619,21 @@ pub fn sync_rollback(ir: &Ir, d: &dyn Dialect) -> String {
             "DELETE FROM {} WHERE {is_sync} AND {} = {};",
             undo_table(ir, d, t),
             id("cutover_sync_id"),
-            current_batch(d)
+            undone
         );
     }
     let _ = writeln!(
         out,
-        "DELETE FROM {} WHERE {is_sync} AND {} = {};\nDELETE FROM {} WHERE {is_sync} AND {} = {};\nUPDATE {batches} SET {} = 'rolled back' WHERE {is_sync} AND {} = {};\n\nCOMMIT;",
+        "DELETE FROM {} WHERE {is_sync} AND {} = {};\nDELETE FROM {} WHERE {is_sync} AND {} = {};\nUPDATE {batches} SET {} = 'rolled_back' WHERE {is_sync} AND {} = {};\n\nCOMMIT;",
         d.meta_table("quarantine"),
         id("batch_id"),
-        current_batch(d),
+        undone,
         d.meta_table("watermarks"),
         id("batch_id"),
-        current_batch(d),
+        undone,
         id("status"),
         id("batch_id"),
-        current_batch(d),
+        undone,
     );
     out
 }

@@ -25,8 +25,18 @@ quarantined. Unlike the one-transaction script, it commits every batch,
 so a run stopped part-way leaves its rows behind: run the rollback
 (`--rollback`, or 90_rollback.sql) to put the target back.
 
-Exit codes: 0 loaded and every blocking check passed; 1 a blocking check
-failed (and the rollback ran if a trigger fired); 2 bad arguments or input.
+A map with `batch N by col` is read in chunks of N keys, each committed
+with its row in the checkpoints table 30_load.sql writes: a run stopped or
+killed part-way, run again, resumes in the same batch after the last
+checkpoint. The watermarks of `incremental` maps are recorded before any
+row is read; `--sync` then runs one sync as 32_sync.sql does (the changed
+rows computed here, applied by the SQL backend's own statements in one
+target transaction) and `--sync-rollback` undoes the newest sync
+(91_sync_rollback.sql): run it once per sync, before `--rollback`.
+
+Exit codes: 0 loaded (or synced) and every blocking check passed; 1 a
+blocking check failed (and the rollback ran if a trigger fired), or a sync
+failed and changed nothing; 2 bad arguments or input.
 """
 
 from __future__ import annotations
@@ -49,13 +59,18 @@ from typing import Any
 from . import cutover_runtime as rt
 from .cutover_sqlite import register
 from .engine import Joins, Output, Rejection, run_map
-from .transforms import MAPS, Map, Row
+from . import transforms
+from .transforms import MAPS, Compute, Map, Row
 
 PLAN: dict[str, Any] = json.loads(
     (Path(__file__).parent / "plan.json").read_text("utf-8")
 )
 
 UTC = datetime.timezone.utc
+
+# The soft-delete flags of `incremental … deletes when` maps (transforms.py
+# defines them only when the spec has one).
+DELETED: dict[str, Compute] = getattr(transforms, "DELETED", {})
 
 
 class InputError(Exception):
@@ -392,22 +407,48 @@ class Runner:
 
     def load(self) -> None:
         t = self.target
-        started = datetime.datetime.now(UTC)
-        # The clock every `now()` of this run reads: milliseconds, as the
-        # batch table stores it.
-        self.now = started.replace(microsecond=started.microsecond // 1000 * 1000)
+        self.now = _clock()
         t.begin()
         (last,) = t.rows(f"SELECT COALESCE(max(batch_id), 0) FROM {t.meta('batches')}")[
             0
         ]
-        self.batch = int(last) + 1
-        t.rows(
-            f"INSERT INTO {t.meta('batches')} (batch_id, spec_sha256, started_at, status)"
-            " VALUES (%s, %s, %s, 'loading')",
-            (self.batch, PLAN["spec_sha256"], rt.to_text(self.now)),
+        chunked = [n for n in PLAN["order"] if PLAN["maps"][n]["batch"]]
+        resumed = (
+            t.rows(
+                f"SELECT started_at FROM {t.meta('batches')} WHERE batch_id = %s"
+                " AND spec_sha256 = %s AND status = 'loading'",
+                (int(last), PLAN["spec_sha256"]),
+            )
+            if chunked
+            else []
         )
+        if resumed:
+            # A chunked load of this spec stopped part-way: it resumes in
+            # its batch, with its clock, after each map's last checkpoint.
+            self.batch = int(last)
+            self.now = decode(resumed[0][0], "timestamptz", t.dialect)
+            self.say(f"resuming batch {self.batch}")
+        else:
+            self.batch = int(last) + 1
+            t.rows(
+                f"INSERT INTO {t.meta('batches')} (batch_id, spec_sha256, started_at, status)"
+                " VALUES (%s, %s, %s, 'loading')",
+                (self.batch, PLAN["spec_sha256"], rt.to_text(self.now)),
+            )
         if PLAN["strategy"] == "restore_snapshot":
             t.statements(PLAN["dialects"][t.dialect]["snapshot"])
+        for name in chunked:
+            # Chunk 0: whether the target held rows before this batch, once.
+            if not t.rows(
+                f"SELECT 1 FROM {t.meta('checkpoints')}"
+                " WHERE batch_id = %s AND map_name = %s AND chunk = 0",
+                (self.batch, name),
+            ):
+                held = t.rows(
+                    f"SELECT 1 FROM {t.table(PLAN['maps'][name]['target_table'])} LIMIT 1"
+                )
+                self.checkpoint(name, 0, "", len(held))
+        self.record_watermarks()
         t.commit()
         for name in PLAN["order"]:
             self.load_map(name)
@@ -437,13 +478,23 @@ class Runner:
             self.say(f"map {name}: read 0 (the source table is empty)")
             return
         # Already loaded (by target key) or already quarantined: skipped.
+        # A chunk of a batched map never reads a row this batch loaded (it
+        # starts after the last checkpoint), so there only other batches'
+        # rows count, and a key repeated within the batch fails as in a
+        # one-shot load instead of being skipped.
         key_pos = [m.columns.index(c) for c in info["target_key"]]
+        other_batches = (
+            f" WHERE {_quote('cutover_batch_id')} <> {self.batch}"
+            f" OR {_quote('cutover_batch_id')} IS NULL"
+            if info["batch"]
+            else ""
+        )
         loaded = (
             {
                 tuple(decode(v, m.types[p], t.dialect) for v, p in zip(r, key_pos))
                 for r in t.rows(
                     f"SELECT {', '.join(_quote(c) for c in info['target_key'])}"
-                    f" FROM {t.table(target_path)}"
+                    f" FROM {t.table(target_path)}{other_batches}"
                 )
             }
             if key_pos
@@ -477,7 +528,12 @@ class Runner:
         joins = Joins(m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))])
         reasons: dict[str, int] = {}
 
-        def flush(rows: list[Row], out: Output, offset: int) -> None:
+        def flush(
+            rows: list[Row],
+            out: Output,
+            offset: int,
+            checkpoint: tuple[int, str] | None = None,
+        ) -> None:
             keep_rows: list[tuple[Any, ...]] = []
             quarantine: list[tuple[Any, ...]] = []
             rejected = list(out.rejected)
@@ -532,10 +588,48 @@ class Runner:
                     " column_name, reason, source_row, quarantined_at"
                 )
                 self.write_meta("quarantine", cols, quarantine)
+            if checkpoint is not None:
+                self.checkpoint(name, checkpoint[0], checkpoint[1], len(rows))
             t.commit()
 
         offset = 0
-        if m.group_by:
+        if info["batch"]:
+            # In chunks of `size` keys after the last checkpoint, each
+            # committed with its checkpoint.
+            column = info["batch"]["column"]
+            key_type = first.types[first.columns.index(column)]
+            chunk, last_key, done = self.last_checkpoint(name)
+            # The rows of earlier runs of this batch count for the ETA.
+            progress.done = done
+            cols = ", ".join(_quote(c) for c in first.columns)
+            table = self.source.table(first.system + "." + first.table)
+            decoders = [decoder(ty, self.source.dialect) for ty in first.types]
+            while True:
+                after = "" if last_key is None else f" WHERE {_quote(column)} > %s"
+                params = (
+                    ()
+                    if last_key is None
+                    else (encode(rt.cast(last_key, key_type), self.source.dialect),)
+                )
+                raw = self.source.rows(
+                    f"SELECT {cols} FROM {table}{after}"
+                    f" ORDER BY {_quote(column)} LIMIT {int(info['batch']['size'])}",
+                    params,
+                )
+                if not raw:
+                    break
+                rows = [
+                    dict(zip(first.columns, [d(v) for d, v in zip(decoders, r)]))
+                    for r in raw
+                ]
+                last_key = rt.to_text(rows[-1][column]) or ""
+                chunk += 1
+                out = run_map(m, [rows], self.now, joins, offset)
+                flush(rows, out, offset, (chunk, last_key))
+                offset += len(rows)
+                counts["read"] += len(rows)
+                progress.update(len(rows))
+        elif m.group_by:
             # A group needs all its rows: the first source is read whole.
             everything: list[Row] = []
             for batch in self.read(
@@ -564,6 +658,69 @@ class Runner:
             f" quarantined {counts['rejected']:,}, left out {counts['left_out']:,}"
             + (f", skipped {counts['skipped']:,}" if counts["skipped"] else "")
         )
+
+    # ─────────────────────── Checkpoints and watermarks ───────────────────────
+
+    def checkpoint(self, name: str, chunk: int, last_key: str, rows: int) -> None:
+        """A committed chunk of a batched map, in the SQL backend's table."""
+        t = self.target
+        t.rows(
+            f"INSERT INTO {t.meta('checkpoints')}"
+            " (batch_id, map_name, chunk, last_key, rows, committed_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (
+                self.batch,
+                name,
+                chunk,
+                last_key,
+                rows,
+                rt.to_text(datetime.datetime.now(UTC)),
+            ),
+        )
+
+    def last_checkpoint(self, name: str) -> tuple[int, str | None, int]:
+        """The last chunk of a batched map in this batch (0 before the
+        first), its last key (None before the first) and the rows read."""
+        t = self.target
+        ((chunk, rows),) = t.rows(
+            f"SELECT COALESCE(max(chunk), 0), COALESCE(sum(rows), 0)"
+            f" FROM {t.meta('checkpoints')}"
+            " WHERE batch_id = %s AND map_name = %s AND chunk > 0",
+            (self.batch, name),
+        )
+        if not chunk:
+            return 0, None, 0
+        ((last_key,),) = t.rows(
+            f"SELECT last_key FROM {t.meta('checkpoints')}"
+            " WHERE batch_id = %s AND map_name = %s AND chunk = %s",
+            (self.batch, name, int(chunk)),
+        )
+        return int(chunk), str(last_key), int(rows)
+
+    def record_watermarks(self) -> None:
+        """Each incremental map's watermark for this batch, once: the
+        largest value of its column, as the source's own text, taken before
+        any of its rows is read."""
+        t = self.target
+        for name in PLAN["order"]:
+            inc = PLAN["maps"][name]["incremental"]
+            if not inc or t.rows(
+                f"SELECT 1 FROM {t.meta('watermarks')}"
+                " WHERE map_name = %s AND batch_id = %s",
+                (name, self.batch),
+            ):
+                continue
+            first = MAPS[name].sources[0]
+            ((mark,),) = self.source.rows(
+                f"SELECT CAST(max({_quote(inc['column'])}) AS TEXT)"
+                f" FROM {self.source.table(first.system + '.' + first.table)}"
+            )
+            t.rows(
+                f"INSERT INTO {t.meta('watermarks')}"
+                " (map_name, batch_id, watermark, recorded_at, upserted, deleted)"
+                " VALUES (%s, %s, %s, %s, 0, 0)",
+                (name, self.batch, mark, rt.to_text(self.now)),
+            )
 
     def write(self, path: str, m: Map, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -597,6 +754,199 @@ class Runner:
             t.conn.executemany(
                 f"INSERT INTO {t.meta(table)} ({cols}) VALUES ({marks})", rows
             )
+
+    # ──────────────────────────────── Syncs ────────────────────────────────
+
+    def sync(self) -> None:
+        """One incremental sync, as 32_sync.sql runs it: the source rows of
+        every `incremental` map changed since its last watermark (less the
+        skew) computed here, then, in one target transaction, a new batch
+        and watermarks, upserts parents first and removals children first,
+        by the SQL backend's own statements over stages this fills."""
+        src, t = self.source, self.target
+        names = [n for n in PLAN["order"] if PLAN["maps"][n]["incremental"]]
+        if not names:
+            raise InputError("no map of this spec declares `incremental`")
+        self.now = _clock()
+        work = []
+        for name in names:
+            m = MAPS[name]
+            inc = PLAN["maps"][name]["incremental"]
+            first = m.sources[0]
+            table = src.table(first.system + "." + first.table)
+            last = t.rows(
+                f"SELECT watermark FROM {t.meta('watermarks')}"
+                " WHERE map_name = %s ORDER BY batch_id DESC LIMIT 1",
+                (name,),
+            )
+            # The new watermark before any row is read.
+            ((mark,),) = src.rows(
+                f"SELECT CAST(max({_quote(inc['column'])}) AS TEXT) FROM {table}"
+            )
+            since = ""
+            params: tuple[Any, ...] = ()
+            if last and last[0][0] is not None:
+                since = f" WHERE {_quote(inc['column'])} >= {inc['sql'][src.dialect]['since']}"
+                params = (last[0][0],)
+            changed = self.rows_of(first, f"{table}{since}", params)
+            joins = None
+            if len(m.sources) > 1:
+                joins = Joins(
+                    m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))]
+                )
+            flag = DELETED.get(name)
+            apply = inc["sql"][t.dialect]
+            upsert = run_map(
+                m._replace(where=_upsert_where(m, flag)), [changed], self.now, joins
+            )
+            gone = (
+                run_map(
+                    m._replace(where=_gone_where(m, flag)), [changed], self.now, joins
+                )
+                if apply["remove"]
+                else None
+            )
+            # `deletes missing`: every key the source gives.
+            kept = (
+                run_map(m, [self.rows_of(first, table, ())], self.now, joins)
+                if apply["missing"]
+                else None
+            )
+            work.append((name, mark, changed, upsert, gone, kept))
+            self.say(
+                f"map {name}: {len(changed):,} rows changed since "
+                + (f"{last[0][0]}" if params else "the beginning")
+            )
+        t.begin()
+        ((last_batch,),) = t.rows(
+            f"SELECT COALESCE(max(batch_id), 0) FROM {t.meta('batches')}"
+        )
+        self.batch = int(last_batch) + 1
+        t.rows(
+            f"INSERT INTO {t.meta('batches')} (batch_id, spec_sha256, started_at, status)"
+            " VALUES (%s, %s, %s, 'syncing')",
+            (self.batch, PLAN["spec_sha256"], rt.to_text(self.now)),
+        )
+        for name, mark, *_ in work:
+            t.rows(
+                f"INSERT INTO {t.meta('watermarks')}"
+                " (map_name, batch_id, watermark, recorded_at, upserted, deleted)"
+                " VALUES (%s, %s, %s, %s, 0, 0)",
+                (name, self.batch, mark, rt.to_text(self.now)),
+            )
+        for name, _, changed, upsert, _, _ in work:
+            m = MAPS[name]
+            rejected = []
+            for r in upsert.rejected:
+                src_row = changed[r.row]
+                rejected.append(
+                    (
+                        source_key(m, src_row),
+                        r.rule,
+                        r.column,
+                        r.reason,
+                        source_json(m, src_row),
+                    )
+                )
+            self.stage("cutover_stage", m, upsert.rows, rejected)
+            t.statements(PLAN["maps"][name]["incremental"]["sql"][t.dialect]["upsert"])
+        for name, _, _, _, gone, kept in reversed(work):
+            m = MAPS[name]
+            apply = PLAN["maps"][name]["incremental"]["sql"][t.dialect]
+            if gone is not None:
+                self.stage("cutover_gone", m, gone.rows, [])
+                t.statements(apply["remove"])
+            if kept is not None:
+                self.stage("cutover_keys", m, kept.rows, [])
+                t.statements(apply["missing"])
+        t.rows(
+            f"UPDATE {t.meta('batches')} SET status = 'synced', finished_at = %s"
+            " WHERE batch_id = %s",
+            (rt.to_text(datetime.datetime.now(UTC)), self.batch),
+        )
+        for name, *_ in work:
+            ((up, gone_rows),) = t.rows(
+                f"SELECT upserted, deleted FROM {t.meta('watermarks')}"
+                " WHERE map_name = %s AND batch_id = %s",
+                (name, self.batch),
+            )
+            self.report["maps"][name] = {"upserted": int(up), "deleted": int(gone_rows)}
+            self.say(f"map {name}: upserted {int(up):,}, deleted {int(gone_rows):,}")
+        t.commit()
+
+    def rows_of(self, s: Any, source: str, params: tuple[Any, ...]) -> list[Row]:
+        """The rows of the first source `s` from `source` (a table and
+        perhaps a WHERE clause), decoded."""
+        db = self.source
+        cols = ", ".join(_quote(c) for c in s.columns)
+        decoders = [decoder(ty, db.dialect) for ty in s.types]
+        return [
+            dict(zip(s.columns, [d(v) for d, v in zip(decoders, r)]))
+            for r in db.rows(f"SELECT {cols} FROM {source}", params)
+        ]
+
+    def stage(
+        self,
+        name: str,
+        m: Map,
+        rows: list[tuple[Any, ...]],
+        rejected: list[tuple[Any, ...]],
+    ) -> None:
+        """A temporary table of the target's columns and the rejection
+        columns the sync's statements read, filled with `rows` (loaded) and
+        `rejected` (source key, rule, column, reason, source row)."""
+        t = self.target
+        meta = [
+            "cutover_source_key",
+            "cutover_rule",
+            "cutover_column",
+            "cutover_reason",
+            "cutover_source_row",
+        ]
+        extra = ", ".join(f"CAST(NULL AS TEXT) AS {_quote(c)}" for c in meta)
+        t.statements(f"DROP TABLE IF EXISTS {_quote(name)};")
+        t.statements(
+            f"CREATE TEMP TABLE {_quote(name)} AS SELECT t.*, {extra}"
+            f" FROM {t.table('.'.join(m.target))} AS t WHERE 1 = 0;"
+        )
+        cols = [*m.columns, *meta]
+        blank = [None] * len(m.columns)
+        values = [
+            [*(encode(v, t.dialect) for v in r), None, None, None, None, None]
+            for r in rows
+        ]
+        values += [[*blank, *r] for r in rejected]
+        names = ", ".join(_quote(c) for c in cols)
+        if t.dialect == "postgres":
+            with t.conn.cursor() as cur:
+                with cur.copy(f"COPY {_quote(name)} ({names}) FROM STDIN") as copy:
+                    for v in values:
+                        copy.write_row(v)
+        else:
+            marks = ", ".join("?" for _ in cols)
+            t.conn.executemany(
+                f"INSERT INTO {_quote(name)} ({names}) VALUES ({marks})", values
+            )
+
+    def undo_syncs(self) -> int:
+        """Undoes every sync not rolled back, newest first; how many."""
+        t = self.target
+        if PLAN["dialects"][t.dialect]["sync_rollback"] is None:
+            return 0
+        undone = 0
+        while t.rows(
+            f"SELECT 1 FROM {t.meta('batches')} WHERE status = 'synced' AND batch_id ="
+            f" (SELECT max(batch_id) FROM {t.meta('batches')} WHERE status <> 'rolled_back')"
+        ):
+            self.sync_rollback()
+            undone += 1
+        return undone
+
+    def sync_rollback(self) -> None:
+        script = PLAN["dialects"][self.target.dialect]["sync_rollback"]
+        if script is None:
+            raise InputError("no map of this spec declares `incremental`")
+        self.target.script(script)
 
     # ─────────────────────────────── Gates ───────────────────────────────
 
@@ -634,6 +984,8 @@ class Runner:
                 violations, checked = self.check_metric(c)
             elif c["kind"] in ("checksum", "sample"):
                 violations, checked = self.check_recompute(c)
+            elif c["kind"] == "reconcile":
+                violations, checked = self.check_reconcile(c)
             else:
                 raise InputError(
                     f"check {c['label']}: its tables are on different servers"
@@ -648,6 +1000,7 @@ class Runner:
                     "passed": passed,
                     "violations": len(violations),
                     "first": [_mask(c, v) for v in violations[: c["shown"] or 5]],
+                    **({"checked": checked} if checked is not None else {}),
                 }
             )
             mark = "pass" if passed else ("FAIL" if c["blocking"] else "warn")
@@ -736,16 +1089,7 @@ class Runner:
                 want[key_of([row[p] for p in key_pos])] = [
                     rt.to_text(row[p]) for p in pos
                 ]
-            t = self.target
-            names_sql = ", ".join(_quote(x) for x in [*info["target_key"], *cols])
-            have = {}
-            for r in t.rows(f"SELECT {names_sql} FROM {t.table(info['target_table'])}"):
-                k = [decode(v, m.types[p], t.dialect) for v, p in zip(r, key_pos)]
-                vals = [
-                    rt.to_text(decode(v, m.types[p], t.dialect))
-                    for v, p in zip(r[len(key_pos) :], pos)
-                ]
-                have[key_of(k)] = vals
+            have = {k: v for k, (v, _, _) in self.target_rows(name, cols).items()}
             for k, vals in want.items():
                 checked += 1
                 got = have.get(k)
@@ -758,6 +1102,81 @@ class Runner:
                 for k in have.keys() - want.keys():
                     violations.append([str(k), "not from the source"])
         return violations, checked
+
+    def target_rows(
+        self, name: str, cols: list[str]
+    ) -> dict[tuple[str | None, ...], tuple[list[str | None], bool, str]]:
+        """The target rows of a map by key: the texts of `cols`, whether a
+        load wrote the row (it has a batch id), and the key as text."""
+        m = MAPS[name]
+        info = PLAN["maps"][name]
+        t = self.target
+        key_pos = [m.columns.index(x) for x in info["target_key"]]
+        pos = [m.columns.index(x) for x in cols]
+        names_sql = ", ".join(
+            _quote(x) for x in [*info["target_key"], *cols, "cutover_batch_id"]
+        )
+        have = {}
+        for r in t.rows(f"SELECT {names_sql} FROM {t.table(info['target_table'])}"):
+            k = [decode(v, m.types[p], t.dialect) for v, p in zip(r, key_pos)]
+            vals = [
+                rt.to_text(decode(v, m.types[p], t.dialect))
+                for v, p in zip(r[len(key_pos) : -1], pos)
+            ]
+            text = ",".join(rt.to_text(v) or "" for v in k)
+            have[key_of(k)] = (vals, r[-1] is not None, text)
+        return have
+
+    def check_reconcile(self, c: dict[str, Any]) -> tuple[list[Any], int | None]:
+        """`reconcile MAP` across servers, as the SQL computes it: every
+        source row with the map applied, compared with the target by key;
+        rows as (map, source key, problem)."""
+        name = c["reconcile"]["map"]
+        m = MAPS[name]
+        info = PLAN["maps"][name]
+        cols = [x for x in m.columns if x not in info["clocked"]]
+        pos = [m.columns.index(x) for x in cols]
+        key_pos = [m.columns.index(x) for x in info["target_key"]]
+        first = m.sources[0]
+        table = self.source.table(first.system + "." + first.table)
+        rows = self.rows_of(first, table, ())
+        joins = None
+        if len(m.sources) > 1:
+            joins = Joins(
+                m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))]
+            )
+        out = run_map(m, [rows], self.now, joins)
+        have = self.target_rows(name, cols)
+        quarantined = {
+            r[0]
+            for r in self.target.rows(
+                f"SELECT source_key FROM {self.target.meta('quarantine')}"
+                " WHERE map_name = %s",
+                (name,),
+            )
+        }
+        violations: list[list[Any]] = []
+        given = set()
+        for row, sources in zip(out.rows, out.sources):
+            k = key_of([row[p] for p in key_pos])
+            given.add(k)
+            shown = source_key(m, rows[sources[0]])
+            got = have.get(k)
+            if got is None:
+                violations.append([name, shown, "missing in the target"])
+                continue
+            want = [rt.to_text(row[p]) for p in pos]
+            differs = [x for x, a, b in zip(cols, want, got[0]) if a != b]
+            if differs:
+                violations.append([name, shown, "differs: " + " ".join(differs)])
+        for r in out.rejected:
+            shown = source_key(m, rows[r.row])
+            if shown not in quarantined:
+                violations.append([name, shown, "rejected, but not in the quarantine"])
+        for k, (_, loaded, text) in have.items():
+            if loaded and k not in given:
+                violations.append([name, text, "extra in the target"])
+        return violations, len(rows)
 
     def triggers(self) -> list[str]:
         fired = []
@@ -788,6 +1207,39 @@ class Runner:
 MAPS_BY_TABLE: dict[tuple[str, ...], Map] = {m.target: m for m in MAPS.values()}
 
 
+def _upsert_where(m: Map, flag: Compute | None) -> Compute | None:
+    """The rows a sync upserts: the map's `where` holds and the soft-delete
+    flag does not (NULL counts as false)."""
+    if flag is None:
+        return m.where
+
+    def where(row: Row, now: datetime.datetime) -> Any:
+        if flag(row, now) is True:
+            return False
+        return True if m.where is None else m.where(row, now)
+
+    return where
+
+
+def _gone_where(m: Map, flag: Compute | None) -> Compute:
+    """The rows whose target row a sync removes: the flag holds, or the
+    map's `where` no longer does."""
+
+    def where(row: Row, now: datetime.datetime) -> Any:
+        if flag is not None and flag(row, now) is True:
+            return True
+        return m.where is not None and m.where(row, now) is not True
+
+    return where
+
+
+def _clock() -> datetime.datetime:
+    """The clock every `now()` of a run reads: milliseconds, as the batch
+    table stores it."""
+    now = datetime.datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
 def _compare(op: str, a: float, b: float) -> bool:
     return {
         "==": a == b,
@@ -809,7 +1261,13 @@ def _passes(c: dict[str, Any], violations: int, checked: int | None) -> bool:
 
 
 def _mask(c: dict[str, Any], row: list[Any]) -> list[Any]:
-    # Reports never show values of pii columns.
+    # Reports never show values of pii columns. A reconcile row shows a
+    # key and names columns: only the key can be pii.
+    if c["kind"] == "reconcile":
+        return [
+            "***" if i == 1 and c["pii"] and v is not None else v
+            for i, v in enumerate(row)
+        ]
     return ["***" if c["pii"] and v is not None else v for v in row]
 
 
@@ -822,32 +1280,52 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=10_000)
     p.add_argument("--rollback", action="store_true", help="only run the rollback")
     p.add_argument(
+        "--sync",
+        action="store_true",
+        help="run one incremental sync (after the load), then the post-load gates",
+    )
+    p.add_argument(
+        "--sync-rollback",
+        action="store_true",
+        help="only undo the newest sync (run once per sync, before --rollback)",
+    )
+    p.add_argument(
         "--no-gates", action="store_true", help="load without running the gates"
     )
     p.add_argument("--report", help="write the run's report as JSON to this file")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
-    if not a.target or (not a.source and not a.rollback):
+    only_target = a.rollback or a.sync_rollback
+    if not a.target or (not a.source and not only_target):
         print(
             "give --source and --target (or CUTOVER_SOURCE, CUTOVER_TARGET)",
             file=sys.stderr,
         )
         return 2
-    phased = [n for n, m in PLAN["maps"].items() if m["phased"]]
-    if phased and not a.rollback:
-        print(
-            f"map {phased[0]} declares `{PLAN['maps'][phased[0]]['phased']}`: this runner"
-            " does not run chunked loads or syncs yet; run sql/<dialect>/30_load.sql"
-            " (and 32_sync.sql) instead",
-            file=sys.stderr,
-        )
+    if sum([a.rollback, a.sync, a.sync_rollback]) > 1:
+        print("give one of --rollback, --sync and --sync-rollback", file=sys.stderr)
         return 2
     try:
         target = Db(a.target, "target")
         target.script(PLAN["dialects"][target.dialect]["schema"])
         if a.rollback:
+            # Syncs since the load first, newest first: the load's rollback
+            # removes only the rows that still carry the load's batch.
+            undone = Runner(target, target, a.batch_size, a.quiet).undo_syncs()
             target.script(PLAN["dialects"][target.dialect]["rollback"])
-            print("rollback done", file=sys.stderr)
+            print(
+                "rollback done"
+                + (
+                    f" ({undone} sync{'s' * (undone > 1)} undone first)"
+                    if undone
+                    else ""
+                ),
+                file=sys.stderr,
+            )
+            return 0
+        if a.sync_rollback:
+            Runner(target, target, a.batch_size, a.quiet).sync_rollback()
+            print("sync rollback done", file=sys.stderr)
             return 0
         if a.source == a.target and target.dialect == "postgres":
             source = target
@@ -865,6 +1343,27 @@ def main(argv: list[str] | None = None) -> int:
                     target.attach_read_only(s, path)
         runner = Runner(source, target, a.batch_size, a.quiet)
         started = time.monotonic()
+        if a.sync:
+            runner.say("sync:")
+            try:
+                runner.sync()
+            except InputError:
+                raise
+            except Exception as e:  # the drivers' own error types differ
+                if target.dialect == "sqlite" and target.conn.in_transaction:
+                    target.conn.execute("ROLLBACK")
+                elif target.dialect == "postgres":
+                    target.conn.rollback()
+                print(f"sync failed, nothing changed: {e}", file=sys.stderr)
+                return 1
+            code = 0
+            if not a.no_gates:
+                runner.say("post-load gates:")
+                if not runner.run_checks("after"):
+                    code = 1
+            runner.report["seconds"] = round(time.monotonic() - started, 3)
+            _write_report(a.report, runner, code)
+            return code
         if not a.no_gates:
             runner.say("preflight gates:")
             if not runner.run_checks("before"):
