@@ -1052,7 +1052,7 @@ fn loading(ir: &Ir) -> String {
             })
             .collect();
         steps.push(format!(
-            "Sync cycles: run `32_sync.sql` {cadence}: {}. Each run is one transaction; `cutover.watermarks` records what each sync read, upserted and deleted.",
+            "Sync cycles: run `32_sync.sql` {cadence} (or the Python runner's `--sync` when source and target are on different servers): {}. Each run is one transaction; `cutover.watermarks` records what each sync read, upserted and deleted.",
             maps.join("; ")
         ));
         steps.push("Final sync: stop writes to the source, run `32_sync.sql` once more, then the `after load` gates (`40_validate.sql`).".to_owned());
@@ -1085,7 +1085,7 @@ fn loading(ir: &Ir) -> String {
         let cadence =
             attribute(ir, "sync_every").unwrap_or_else(|| "not declared (`sync_every`)".to_owned());
         out.push_str(&format!(
-            "\n### Parallel run\n\n- **Dual running**: the source stays the system of record {period}; the target is read-only for the applications until the switch.\n- **Sync cadence**: {cadence}.\n- **Before the switch**: {}\n- **Way back**, at any point before the switch: stop the syncs; run `91_sync_rollback.sql` once per sync since the load (it undoes the newest each time and does nothing once none is left); run `90_rollback.sql`. The source is never written, so the applications keep using it.\n",
+            "\n### Parallel run\n\n- **Dual running**: the source stays the system of record {period}; the target is read-only for the applications until the switch.\n- **Sync cadence**: {cadence}.\n- **Before the switch**: {}\n- **Way back**, at any point before the switch: stop the syncs; run `91_sync_rollback.sql` once per sync since the load (it undoes the newest each time and does nothing once none is left); run `90_rollback.sql` (the Python runner's `--rollback` does both). The source is never written, so the applications keep using it.\n",
             if reconciling.is_empty() {
                 "the `after load` gates pass (declare a `reconcile` check to compare every key).".to_owned()
             } else {
