@@ -315,16 +315,16 @@ fn phased(
             end: ends[cut_phase].max(cut_start),
         },
         cut_critical: critical.contains(&cut_phase),
-        reconcile: ir
-            .gates
+        reconcile: reconciling_gates(ir).map(|g| g.name.clone()).collect(),
+    })
+}
+
+/// The gates with a `reconcile` check: the reconciliation before the switch.
+pub fn reconciling_gates(ir: &Ir) -> impl Iterator<Item = &cutover_ir::Gate> {
+    ir.gates.iter().filter(|g| {
+        g.checks
             .iter()
-            .filter(|g| {
-                g.checks
-                    .iter()
-                    .any(|c| matches!(c.kind, CheckKind::Reconcile { .. }))
-            })
-            .map(|g| g.name.clone())
-            .collect(),
+            .any(|c| matches!(c.kind, CheckKind::Reconcile { .. }))
     })
 }
 

@@ -8,7 +8,7 @@
 use crate::text::{cell, code, count, duration, plain, rate, spec_text};
 use crate::timeline::{self, Throughput, Timeline};
 use cutover_ir::{
-    AttrValue, CheckKind, ColumnId, Const, Expectation, ExprKind, Func, Ir, MapId, OnFailure, Role,
+    AttrValue, ColumnId, Const, Expectation, ExprKind, Func, Ir, MapId, OnFailure, Role,
     RollbackStrategy, Step, Strategy, TableId, Timing, Tolerance, Trigger,
 };
 use serde::Serialize;
@@ -1057,14 +1057,7 @@ fn loading(ir: &Ir) -> String {
         ));
         steps.push("Final sync: stop writes to the source, run `32_sync.sql` once more, then the `after load` gates (`40_validate.sql`).".to_owned());
     }
-    let reconciling: Vec<String> = ir
-        .gates
-        .iter()
-        .filter(|g| {
-            g.checks
-                .iter()
-                .any(|c| matches!(c.kind, CheckKind::Reconcile { .. }))
-        })
+    let reconciling: Vec<String> = timeline::reconciling_gates(ir)
         .map(|g| code(&g.name))
         .collect();
     if !reconciling.is_empty() {

@@ -52,7 +52,7 @@ import sys
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +208,23 @@ class Db:
             cur = self.conn.execute(sql)
             while batch := cur.fetchmany(size):
                 yield batch
+
+    def insert_rows(
+        self, table: str, names: list[str], rows: Iterable[Sequence[Any]]
+    ) -> None:
+        """Rows into `table` (quoted) under the quoted column `names`:
+        COPY on PostgreSQL, executemany on SQLite."""
+        cols = ", ".join(names)
+        if self.dialect == "postgres":
+            with self.conn.cursor() as cur:
+                with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            marks = ", ".join("?" for _ in names)
+            self.conn.executemany(
+                f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows
+            )
 
     def close(self) -> None:
         self.conn.close()
@@ -390,6 +407,10 @@ class Runner:
                 rows.append({f"{s.prefix}{c}": v for c, v in zip(s.columns, r)})
         return rows
 
+    def joins(self, m: Map) -> Joins:
+        """The joined sources of `m`, read whole and indexed once."""
+        return Joins(m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))])
+
     def read(
         self, system: str, table: str, columns: Sequence[str], types: Sequence[str]
     ) -> Iterator[list[list[Any]]]:
@@ -525,7 +546,7 @@ class Runner:
             positions = [m.columns.index(c) for c in fk["columns"]]
             parents.append((fk, positions, keys))
         # Joined sources, read and indexed once for every batch.
-        joins = Joins(m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))])
+        joins = self.joins(m)
         reasons: dict[str, int] = {}
 
         def flush(
@@ -726,34 +747,15 @@ class Runner:
         if not rows:
             return
         t = self.target
-        cols = [*m.columns, "cutover_batch_id"]
-        names = ", ".join(_quote(c) for c in cols)
-        if t.dialect == "postgres":
-            with t.conn.cursor() as cur:
-                with cur.copy(f"COPY {t.table(path)} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(
-                            [*(encode(v, "postgres") for v in row), self.batch]
-                        )
-        else:
-            marks = ", ".join("?" for _ in cols)
-            t.conn.executemany(
-                f"INSERT INTO {t.table(path)} ({names}) VALUES ({marks})",
-                ([*(encode(v, "sqlite") for v in row), self.batch] for row in rows),
-            )
+        t.insert_rows(
+            t.table(path),
+            [_quote(c) for c in [*m.columns, "cutover_batch_id"]],
+            ([*(encode(v, t.dialect) for v in row), self.batch] for row in rows),
+        )
 
     def write_meta(self, table: str, cols: str, rows: list[tuple[Any, ...]]) -> None:
         t = self.target
-        if t.dialect == "postgres":
-            with t.conn.cursor() as cur:
-                with cur.copy(f"COPY {t.meta(table)} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-        else:
-            marks = ", ".join("?" for _ in cols.split(","))
-            t.conn.executemany(
-                f"INSERT INTO {t.meta(table)} ({cols}) VALUES ({marks})", rows
-            )
+        t.insert_rows(t.meta(table), [c.strip() for c in cols.split(",")], rows)
 
     # ──────────────────────────────── Syncs ────────────────────────────────
 
@@ -789,11 +791,7 @@ class Runner:
                 since = f" WHERE {_quote(inc['column'])} >= {inc['sql'][src.dialect]['since']}"
                 params = (last[0][0],)
             changed = self.rows_of(first, f"{table}{since}", params)
-            joins = None
-            if len(m.sources) > 1:
-                joins = Joins(
-                    m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))]
-                )
+            joins = self.joins(m)
             flag = DELETED.get(name)
             apply = inc["sql"][t.dialect]
             upsert = run_map(
@@ -916,17 +914,7 @@ class Runner:
             for r in rows
         ]
         values += [[*blank, *r] for r in rejected]
-        names = ", ".join(_quote(c) for c in cols)
-        if t.dialect == "postgres":
-            with t.conn.cursor() as cur:
-                with cur.copy(f"COPY {_quote(name)} ({names}) FROM STDIN") as copy:
-                    for v in values:
-                        copy.write_row(v)
-        else:
-            marks = ", ".join("?" for _ in cols)
-            t.conn.executemany(
-                f"INSERT INTO {_quote(name)} ({names}) VALUES ({marks})", values
-            )
+        t.insert_rows(_quote(name), [_quote(c) for c in cols], values)
 
     def undo_syncs(self) -> int:
         """Undoes every sync not rolled back, newest first; how many."""
@@ -1068,11 +1056,7 @@ class Runner:
                     ).hexdigest()
                 )
                 rows = rows[:limit]
-            joins = None
-            if len(m.sources) > 1:
-                joins = Joins(
-                    m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))]
-                )
+            joins = self.joins(m)
             out = run_map(m, [rows], self.now, joins)
             quarantined = {
                 r[0]
@@ -1140,11 +1124,7 @@ class Runner:
         first = m.sources[0]
         table = self.source.table(first.system + "." + first.table)
         rows = self.rows_of(first, table, ())
-        joins = None
-        if len(m.sources) > 1:
-            joins = Joins(
-                m, [[]] + [self.read_all(m, j) for j in range(1, len(m.sources))]
-            )
+        joins = self.joins(m)
         out = run_map(m, [rows], self.now, joins)
         have = self.target_rows(name, cols)
         quarantined = {
