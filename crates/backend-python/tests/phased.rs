@@ -920,3 +920,41 @@ gate reconciled after load {
         .contains("bob@example.com"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--sync` on a spec without `incremental` maps, or with another action,
+/// is an input error (exit 2) that says why.
+#[test]
+fn a_sync_without_incremental_maps_is_refused() {
+    let dir = temp("sync-refused");
+    let source = chunked_source(&dir);
+    let (py, pkg) = package(&chunked_spec(true), "chunked", &dir);
+    let target = Lite {
+        main: dir.join("target.sqlite"),
+    };
+    let source_url = format!("sqlite://{}", source.display());
+    let target_url = target.url();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["-m", &pkg, "--source", &source_url, "--target", &target_url];
+        args.extend_from_slice(extra);
+        python(&py, &args)
+    };
+    let (code, out) = run(&["--sync"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("no map of this spec declares `incremental`"),
+        "{out}"
+    );
+    let (code, out) = run(&["--sync", "--rollback"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("give one of --rollback, --sync and --sync-rollback"),
+        "{out}"
+    );
+    let (code, out) = run(&["--sync-rollback"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("no map of this spec declares `incremental`"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
