@@ -9,8 +9,7 @@ use cutover_backend_sql::dialect::Dialect;
 use cutover_backend_sql::{gates, load, rollback, schema, sync, Postgres, Sqlite, Unsupported};
 use cutover_eval::walk;
 use cutover_ir::{
-    CheckKind, Deletes, ExprKind, Func, Ir, MapId, Metric, Role, Threshold, Timing, Tolerance,
-    Trigger,
+    CheckKind, ExprKind, Func, Ir, MapId, Metric, Role, Threshold, Timing, Tolerance, Trigger,
 };
 use serde_json::{json, Value};
 
@@ -150,20 +149,13 @@ fn incremental(ir: &Ir, id: MapId) -> Result<Value, Unsupported> {
     let mut sql = serde_json::Map::new();
     for d in [&Postgres as &dyn Dialect, &Sqlite] {
         let last = format!("CAST(%s AS {})", d.column_type(kind));
-        let since = if inc.skew_seconds == 0 {
-            last
-        } else {
-            d.minus_seconds(&last, kind, inc.skew_seconds)
-        };
-        let removes = m.filter.is_some() || matches!(inc.deletes, Some(Deletes::When(_)));
         sql.insert(
             d.name().to_string(),
             json!({
-                "since": since,
+                "since": sync::less_skew(d, last, kind, inc),
                 "upsert": sync::apply_upsert(ir, d, id),
-                "remove": removes.then(|| sync::apply_removal(ir, d, id)),
-                "missing": matches!(inc.deletes, Some(Deletes::Missing { .. }))
-                    .then(|| sync::apply_missing(ir, d, id)),
+                "remove": sync::removal(ir, d, id),
+                "missing": sync::missing(ir, d, id),
             }),
         );
     }

@@ -11,6 +11,9 @@
 #[path = "../../../tests/support/postgres.rs"]
 mod pg;
 
+mod support;
+use support::python;
+
 use cutover_backend_sql::{build, load, Sqlite};
 use cutover_ir::Ir;
 use std::path::{Path, PathBuf};
@@ -49,23 +52,6 @@ fn package(text: &str, name: &str, dir: &Path) -> (PathBuf, String) {
         std::fs::write(&file, f.text).expect("write");
     }
     (python, cutover_backend_python::package(&path))
-}
-
-fn python(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new("python3")
-        .args(args)
-        .current_dir(dir)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("python3");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
 }
 
 /// A target the test reads: its rows as text, and the name of one of

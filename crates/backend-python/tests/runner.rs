@@ -12,7 +12,10 @@ mod pg;
 
 #[path = "../../backend-sql/tests/common/mod.rs"]
 mod common;
+
+mod support;
 use common::{select_text, source_sql, Cells, Db};
+use support::python;
 
 use cutover_backend_sql::{Dialect, Postgres, Sqlite};
 use cutover_eval::{csv, Engine, Rows, Value};
@@ -125,23 +128,6 @@ fn digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect();
     out.sort();
     out
-}
-
-fn python(dir: &Path, args: &[&str]) -> (i32, String) {
-    let out = Command::new("python3")
-        .args(args)
-        .current_dir(dir)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .output()
-        .expect("python3");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
 }
 
 /// Target tables (rows sorted) and the quarantine (map, source key, rule,

@@ -98,6 +98,12 @@ fn since(ir: &Ir, d: &dyn Dialect, map: &cutover_ir::Map, inc: &Incremental) -> 
         current_batch(d),
         id("batch_id"),
     );
+    less_skew(d, last, kind, inc)
+}
+
+/// A watermark `last` (of the column's type) less the map's `skew`: the
+/// bound of the rows a sync reads again.
+pub fn less_skew(d: &dyn Dialect, last: String, kind: TypeKind, inc: &Incremental) -> String {
     if inc.skew_seconds == 0 {
         last
     } else {
@@ -446,6 +452,18 @@ fn remove_stage(ir: &Ir, d: &dyn Dialect, map: MapId, gone: &str, out: &mut Stri
         changed_stage(ir, d, "cutover_gone", gone, map),
     );
     out.push_str(&apply_removal(ir, d, map));
+}
+
+/// [`apply_removal`] when the map removes rows a sync reads (a `where`,
+/// or `deletes when`); the Python runner's form.
+pub fn removal(ir: &Ir, d: &dyn Dialect, map: MapId) -> Option<String> {
+    with_filter(ir, map, false).map(|_| apply_removal(ir, d, map))
+}
+
+/// [`apply_missing`] for a `deletes missing` map; the Python runner's form.
+pub fn missing(ir: &Ir, d: &dyn Dialect, map: MapId) -> Option<String> {
+    let deletes = ir.map(map).incremental.as_ref()?.deletes.as_ref();
+    matches!(deletes, Some(Deletes::Missing { .. })).then(|| apply_missing(ir, d, map))
 }
 
 /// The statements that remove the loaded target rows whose keys the stage

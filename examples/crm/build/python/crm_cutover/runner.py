@@ -60,7 +60,7 @@ from . import cutover_runtime as rt
 from .cutover_sqlite import register
 from .engine import Joins, Output, Rejection, run_map
 from . import transforms
-from .transforms import MAPS, Compute, Map, Row
+from .transforms import MAPS, Compute, Map, Row, Source
 
 PLAN: dict[str, Any] = json.loads(
     (Path(__file__).parent / "plan.json").read_text("utf-8")
@@ -450,12 +450,7 @@ class Runner:
             self.now = decode(resumed[0][0], "timestamptz", t.dialect)
             self.say(f"resuming batch {self.batch}")
         else:
-            self.batch = int(last) + 1
-            t.rows(
-                f"INSERT INTO {t.meta('batches')} (batch_id, spec_sha256, started_at, status)"
-                " VALUES (%s, %s, %s, 'loading')",
-                (self.batch, PLAN["spec_sha256"], rt.to_text(self.now)),
-            )
+            self.new_batch(int(last) + 1, "loading")
         if PLAN["strategy"] == "restore_snapshot":
             t.statements(PLAN["dialects"][t.dialect]["snapshot"])
         for name in chunked:
@@ -521,13 +516,7 @@ class Runner:
             if key_pos
             else set()
         )
-        quarantined = {
-            r[0]
-            for r in t.rows(
-                f"SELECT source_key FROM {t.meta('quarantine')} WHERE map_name = %s",
-                (name,),
-            )
-        }
+        quarantined = self.quarantined_keys(name)
         # Foreign keys: the parent's keys as loaded so far.
         parents = []
         for fk in info["foreign_keys"]:
@@ -622,9 +611,7 @@ class Runner:
             chunk, last_key, done = self.last_checkpoint(name)
             # The rows of earlier runs of this batch count for the ETA.
             progress.done = done
-            cols = ", ".join(_quote(c) for c in first.columns)
             table = self.source.table(first.system + "." + first.table)
-            decoders = [decoder(ty, self.source.dialect) for ty in first.types]
             while True:
                 after = "" if last_key is None else f" WHERE {_quote(column)} > %s"
                 params = (
@@ -632,17 +619,14 @@ class Runner:
                     if last_key is None
                     else (encode(rt.cast(last_key, key_type), self.source.dialect),)
                 )
-                raw = self.source.rows(
-                    f"SELECT {cols} FROM {table}{after}"
+                rows = self.rows_of(
+                    first,
+                    f"{table}{after}"
                     f" ORDER BY {_quote(column)} LIMIT {int(info['batch']['size'])}",
                     params,
                 )
-                if not raw:
+                if not rows:
                     break
-                rows = [
-                    dict(zip(first.columns, [d(v) for d, v in zip(decoders, r)]))
-                    for r in raw
-                ]
                 last_key = rt.to_text(rows[-1][column]) or ""
                 chunk += 1
                 out = run_map(m, [rows], self.now, joins, offset)
@@ -731,17 +715,48 @@ class Runner:
                 (name, self.batch),
             ):
                 continue
-            first = MAPS[name].sources[0]
-            ((mark,),) = self.source.rows(
-                f"SELECT CAST(max({_quote(inc['column'])}) AS TEXT)"
-                f" FROM {self.source.table(first.system + '.' + first.table)}"
+            self.insert_watermark(name, self.watermark(name))
+
+    def watermark(self, name: str) -> str | None:
+        """The largest value of an incremental map's column now, as the
+        source's own text (NULL for an empty table)."""
+        first = MAPS[name].sources[0]
+        column = _quote(PLAN["maps"][name]["incremental"]["column"])
+        ((mark,),) = self.source.rows(
+            f"SELECT CAST(max({column}) AS TEXT)"
+            f" FROM {self.source.table(first.system + '.' + first.table)}"
+        )
+        return mark
+
+    def insert_watermark(self, name: str, mark: str | None) -> None:
+        t = self.target
+        t.rows(
+            f"INSERT INTO {t.meta('watermarks')}"
+            " (map_name, batch_id, watermark, recorded_at, upserted, deleted)"
+            " VALUES (%s, %s, %s, %s, 0, 0)",
+            (name, self.batch, mark, rt.to_text(self.now)),
+        )
+
+    def new_batch(self, batch: int, status: str) -> None:
+        """A new batch row, started at this run's clock."""
+        t = self.target
+        self.batch = batch
+        t.rows(
+            f"INSERT INTO {t.meta('batches')} (batch_id, spec_sha256, started_at, status)"
+            " VALUES (%s, %s, %s, %s)",
+            (batch, PLAN["spec_sha256"], rt.to_text(self.now), status),
+        )
+
+    def quarantined_keys(self, name: str) -> set[str | None]:
+        """The source keys of a map's rows in the quarantine."""
+        t = self.target
+        return {
+            r[0]
+            for r in t.rows(
+                f"SELECT source_key FROM {t.meta('quarantine')} WHERE map_name = %s",
+                (name,),
             )
-            t.rows(
-                f"INSERT INTO {t.meta('watermarks')}"
-                " (map_name, batch_id, watermark, recorded_at, upserted, deleted)"
-                " VALUES (%s, %s, %s, %s, 0, 0)",
-                (name, self.batch, mark, rt.to_text(self.now)),
-            )
+        }
 
     def write(self, path: str, m: Map, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -782,9 +797,7 @@ class Runner:
                 (name,),
             )
             # The new watermark before any row is read.
-            ((mark,),) = src.rows(
-                f"SELECT CAST(max({_quote(inc['column'])}) AS TEXT) FROM {table}"
-            )
+            mark = self.watermark(name)
             since = ""
             params: tuple[Any, ...] = ()
             if last and last[0][0] is not None:
@@ -819,19 +832,9 @@ class Runner:
         ((last_batch,),) = t.rows(
             f"SELECT COALESCE(max(batch_id), 0) FROM {t.meta('batches')}"
         )
-        self.batch = int(last_batch) + 1
-        t.rows(
-            f"INSERT INTO {t.meta('batches')} (batch_id, spec_sha256, started_at, status)"
-            " VALUES (%s, %s, %s, 'syncing')",
-            (self.batch, PLAN["spec_sha256"], rt.to_text(self.now)),
-        )
+        self.new_batch(int(last_batch) + 1, "syncing")
         for name, mark, *_ in work:
-            t.rows(
-                f"INSERT INTO {t.meta('watermarks')}"
-                " (map_name, batch_id, watermark, recorded_at, upserted, deleted)"
-                " VALUES (%s, %s, %s, %s, 0, 0)",
-                (name, self.batch, mark, rt.to_text(self.now)),
-            )
+            self.insert_watermark(name, mark)
         for name, _, changed, upsert, _, _ in work:
             m = MAPS[name]
             rejected = []
@@ -872,9 +875,9 @@ class Runner:
             self.say(f"map {name}: upserted {int(up):,}, deleted {int(gone_rows):,}")
         t.commit()
 
-    def rows_of(self, s: Any, source: str, params: tuple[Any, ...]) -> list[Row]:
-        """The rows of the first source `s` from `source` (a table and
-        perhaps a WHERE clause), decoded."""
+    def rows_of(self, s: Source, source: str, params: tuple[Any, ...]) -> list[Row]:
+        """The rows of the first source `s` from `source` (its table and
+        perhaps a WHERE clause and an order), decoded."""
         db = self.source
         cols = ", ".join(_quote(c) for c in s.columns)
         decoders = [decoder(ty, db.dialect) for ty in s.types]
@@ -1058,14 +1061,7 @@ class Runner:
                 rows = rows[:limit]
             joins = self.joins(m)
             out = run_map(m, [rows], self.now, joins)
-            quarantined = {
-                r[0]
-                for r in self.target.rows(
-                    f"SELECT source_key FROM {self.target.meta('quarantine')}"
-                    " WHERE map_name = %s",
-                    (name,),
-                )
-            }
+            quarantined = self.quarantined_keys(name)
             want = {}
             for row, sources in zip(out.rows, out.sources):
                 if any(source_key(m, rows[i]) in quarantined for i in sources):
@@ -1127,14 +1123,7 @@ class Runner:
         joins = self.joins(m)
         out = run_map(m, [rows], self.now, joins)
         have = self.target_rows(name, cols)
-        quarantined = {
-            r[0]
-            for r in self.target.rows(
-                f"SELECT source_key FROM {self.target.meta('quarantine')}"
-                " WHERE map_name = %s",
-                (name,),
-            )
-        }
+        quarantined = self.quarantined_keys(name)
         violations: list[list[Any]] = []
         given = set()
         for row, sources in zip(out.rows, out.sources):
